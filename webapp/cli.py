@@ -1,0 +1,102 @@
+"""``flask --app webapp ...`` commands: staff accounts, merchants and demo data."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from webapp.auth.passwords import WeakPassword, generate_password, hash_password
+from webapp.extensions import db
+from webapp.models import ROLES, Merchant, StaffUser
+
+DEMO_MERCHANT = "Demo Mağaza"
+DEMO_ORIGINS = ("http://127.0.0.1:5000", "http://localhost:5000")
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+def create_staff(email: str, role: str, generate: bool) -> None:
+    """Create a staff account; the password is prompted for, or generated with --generate."""
+    email = email.strip().lower()
+    if db.session.execute(select(StaffUser).where(func.lower(StaffUser.email) == email)).first():
+        raise click.ClickException(f"a staff account for {email} already exists")
+    password = (
+        generate_password()
+        if generate
+        else click.prompt("Password (12+ characters)", hide_input=True, confirmation_prompt=True)
+    )
+    try:
+        user = StaffUser(email=email, role=role, password_hash=hash_password(password))
+    except WeakPassword as error:
+        raise click.ClickException(str(error)) from None
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+    if generate:
+        click.echo(f"Password (shown once): {password}")
+
+
+@click.group("merchant")
+def merchant_group() -> None:
+    """Manage merchants."""
+
+
+@merchant_group.command("create")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, help="An allowed return origin (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def create_merchant(name: str, origins: tuple[str, ...], as_json: bool) -> None:
+    """Create a merchant and print its id, API key and link secret (the key is shown once)."""
+    merchant, api_key = Merchant.create(name, list(origins))
+    db.session.add(merchant)
+    db.session.commit()
+    result = {"id": merchant.public_id, "api_key": api_key, "link_secret": merchant.link_secret}
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        for key, value in result.items():
+            click.echo(f"{key}: {value}")
+
+
+@click.command("seed-demo")
+@click.option("--email", default="demo@example.com", show_default=True)
+def seed_demo(email: str) -> None:
+    """Create (or refresh) the demo merchant and demo admin, and print their credentials.
+
+    Only hashes are stored, so a rerun issues a new API key and password and prints them again:
+    this is demo data, and ``make run`` must always show a newcomer how to get in.
+    """
+    merchant = db.session.execute(
+        select(Merchant).where(Merchant.name == DEMO_MERCHANT)
+    ).scalar_one_or_none()
+    fresh, api_key = Merchant.create(DEMO_MERCHANT, list(DEMO_ORIGINS))
+    if merchant is None:
+        merchant = fresh
+        db.session.add(merchant)
+    else:
+        merchant.api_key_hash = fresh.api_key_hash
+    user = db.session.execute(
+        select(StaffUser).where(StaffUser.email == email)
+    ).scalar_one_or_none()
+    password = generate_password()
+    if user is None:
+        user = StaffUser(email=email, role="admin")
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    click.echo(f"Demo merchant: {DEMO_MERCHANT}")
+    click.echo(f"  id:          {merchant.public_id}")
+    click.echo(f"  API key:     {api_key}")
+    click.echo(f"  link secret: {merchant.link_secret}")
+    click.echo(f"Demo staff:    {email} / {password}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_staff)
+    app.cli.add_command(merchant_group)
+    app.cli.add_command(seed_demo)

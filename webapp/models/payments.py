@@ -1,0 +1,102 @@
+"""What customers pay and receive: checkouts, payouts, paylinks. Amounts are minor units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.merchant import Merchant
+from webapp.models.statuses import CheckoutStatus, PaylinkStatus, PayoutStatus
+from webapp.models.types import UTCDateTime, public_id, utcnow
+from webapp.money import Money
+
+
+class _Amount:
+    """Money from the integer minor units and currency columns."""
+
+    amount_minor: Mapped[int]
+    currency: Mapped[str]
+
+    @property
+    def amount(self) -> Money:
+        return Money.from_minor(self.amount_minor, self.currency)
+
+
+class Checkout(_Amount, db.Model):
+    __tablename__ = "checkouts"
+    __table_args__ = (UniqueConstraint("merchant_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: public_id("co"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    order_id: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24), default=CheckoutStatus.OPEN, index=True)
+    method: Mapped[str | None] = mapped_column(String(32))
+    provider: Mapped[str | None] = mapped_column(String(16))
+    provider_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    customer_ref: Mapped[str | None] = mapped_column(String(100))
+    customer_first_name: Mapped[str | None] = mapped_column(String(100))
+    customer_last_name: Mapped[str | None] = mapped_column(String(100))
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+    customer_phone: Mapped[str | None] = mapped_column(String(32))
+    billing_address: Mapped[str | None] = mapped_column(String(500))
+    billing_city: Mapped[str | None] = mapped_column(String(100))
+    billing_state: Mapped[str | None] = mapped_column(String(100))
+    billing_country: Mapped[str | None] = mapped_column(String(2))
+    billing_zipcode: Mapped[str | None] = mapped_column(String(20))
+    success_url: Mapped[str | None] = mapped_column(String(2000))
+    cancel_url: Mapped[str | None] = mapped_column(String(2000))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+
+
+class Payout(_Amount, db.Model):
+    __tablename__ = "payouts"
+    __table_args__ = (UniqueConstraint("merchant_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: public_id("po"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24), default=PayoutStatus.REQUESTED, index=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    customer_ref: Mapped[str] = mapped_column(String(100))
+    iban: Mapped[str] = mapped_column(String(34))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+
+
+class Paylink(_Amount, db.Model):
+    __tablename__ = "paylinks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: public_id("pl"))
+    reference_no: Mapped[str] = mapped_column(String(100), unique=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="TRY")
+    status: Mapped[str] = mapped_column(String(24), default=PaylinkStatus.SENT, index=True)
+    name_surname: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    provider_reference: Mapped[str | None] = mapped_column(String(128), index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,159 @@
+"""The one status machine: which change is allowed, under a row lock, recorded with its cause.
+
+A repeated change (the return page and the webhook racing, a duplicate event) is a no-op; a
+change along an edge that is not listed raises ``IllegalTransition``; terminal statuses have no
+edges at all. The lock is ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite transactions begin
+IMMEDIATE (see ``webapp.extensions``), which serialises writers the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import (
+    Checkout,
+    CheckoutStatus,
+    Paylink,
+    PaylinkStatus,
+    Payout,
+    PayoutStatus,
+    StatusChange,
+)
+
+C, P, L = CheckoutStatus, PayoutStatus, PaylinkStatus
+
+EDGES: dict[StrEnum, frozenset[StrEnum]] = {
+    # An attempt that comes back abandoned returns the checkout to OPEN until it expires.
+    C.OPEN: frozenset(
+        {C.PENDING, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
+    ),
+    C.PENDING: frozenset(
+        {C.OPEN, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
+    ),
+    C.AUTHORIZED: frozenset({C.PAID, C.CANCELLED, C.NEEDS_REVIEW}),
+    C.PAID: frozenset({C.PARTIALLY_REFUNDED, C.REFUNDED, C.NEEDS_REVIEW}),
+    C.PARTIALLY_REFUNDED: frozenset({C.REFUNDED, C.NEEDS_REVIEW}),
+    C.NEEDS_REVIEW: frozenset({C.PAID, C.FAILED, C.REFUNDED, C.CANCELLED}),
+    C.REFUNDED: frozenset(),
+    C.FAILED: frozenset(),
+    C.EXPIRED: frozenset(),
+    C.CANCELLED: frozenset(),
+    P.REQUESTED: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
+    P.PENDING: frozenset({P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
+    # A transfer that was sent can still bounce back from the receiving bank.
+    P.SENT: frozenset({P.RETURNED}),
+    P.NEEDS_REVIEW: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED}),
+    P.REJECTED: frozenset(),
+    P.RETURNED: frozenset(),
+    P.FAILED: frozenset(),
+    L.SENT: frozenset({L.PAID, L.FAILED, L.EXPIRED, L.CANCELLED}),
+    L.PAID: frozenset(),
+    L.FAILED: frozenset(),
+    L.EXPIRED: frozenset(),
+    L.CANCELLED: frozenset(),
+}
+
+_ENTITIES: dict[type, tuple[str, type[StrEnum]]] = {
+    Checkout: ("checkout", CheckoutStatus),
+    Payout: ("payout", PayoutStatus),
+    Paylink: ("paylink", PaylinkStatus),
+}
+
+
+class IllegalTransition(Exception):
+    """The requested change is not an edge of the machine (a terminal status, or a skipped step)."""
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why a status changed: shown on the timeline, so staff can tell a webhook from a person."""
+
+    kind: str
+    ref: str | None = None
+
+    @classmethod
+    def return_page(cls, token: str | None = None) -> Cause:
+        return cls("return_page", token)
+
+    @classmethod
+    def webhook(cls, event_id: str) -> Cause:
+        return cls("webhook", event_id)
+
+    @classmethod
+    def staff(cls, user_email: str) -> Cause:
+        return cls("staff", user_email)
+
+    @classmethod
+    def reconciliation(cls, ref: str | None = None) -> Cause:
+        return cls("reconciliation", ref)
+
+    @classmethod
+    def merchant_api(cls, merchant_public_id: str) -> Cause:
+        return cls("merchant_api", merchant_public_id)
+
+    @classmethod
+    def customer(cls, ref: str | None = None) -> Cause:
+        return cls("customer", ref)
+
+
+def is_terminal(status: StrEnum) -> bool:
+    return not EDGES[status]
+
+
+def can_transition(current: StrEnum, target: StrEnum) -> bool:
+    return current == target or target in EDGES[current]
+
+
+def lock(model: type, entity_id: int):
+    """Load the row under a lock, refreshing anything the session already holds."""
+    statement = (
+        select(model)
+        .where(model.id == entity_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return db.session.execute(statement).scalar_one()
+
+
+def transition(entity, target: StrEnum, cause: Cause, note: str | None = None) -> bool:
+    """Move ``entity`` to ``target`` if allowed; True when it changed, False for a repeat.
+
+    The caller commits: the change and whatever caused it (a stored event, a refund row) land in
+    one transaction, or neither does.
+    """
+    kind, statuses = _ENTITIES[type(entity)]
+    target = statuses(target)
+    row = lock(type(entity), entity.id)
+    current = statuses(row.status)
+    if current == target:
+        return False
+    if target not in EDGES[current]:
+        raise IllegalTransition(f"{kind} {row.public_id}: {current} -> {target} is not allowed")
+    row.status = target
+    db.session.add(
+        StatusChange(
+            entity_type=kind,
+            entity_id=row.id,
+            from_status=current,
+            to_status=target,
+            cause_kind=cause.kind,
+            cause_ref=cause.ref,
+            note=note,
+        )
+    )
+    db.session.flush()
+    return True
+
+
+def timeline(entity) -> list[StatusChange]:
+    kind, _ = _ENTITIES[type(entity)]
+    statement = (
+        select(StatusChange)
+        .where(StatusChange.entity_type == kind, StatusChange.entity_id == entity.id)
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    return list(db.session.execute(statement).scalars())

@@ -1,0 +1,25 @@
+"""JSON on the wire with money kept exact: Decimal out as a number literal, Decimal back in.
+
+Trust boundary: ``decode_json`` takes untrusted provider bytes and never raises on them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import simplejson
+
+
+def encode_json(value: Any) -> bytes:
+    """The exact bytes we send: Decimal as a JSON number literal (``12.50``), never a float."""
+    return simplejson.dumps(value, use_decimal=True, separators=(",", ":")).encode("utf-8")
+
+
+def decode_json(body: bytes) -> Any:
+    """The body parsed with Decimal for fractions; None when empty or not JSON."""
+    if not body.strip():
+        return None
+    try:
+        return simplejson.loads(body.decode("utf-8"), use_decimal=True)
+    except (UnicodeDecodeError, simplejson.JSONDecodeError):
+        return None
