@@ -53,10 +53,12 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     yield url
 
 
-def _empty_tables() -> None:
-    with db.engine.begin() as connection:
+def _empty_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
+    engine.dispose()
 
 
 @pytest.fixture
@@ -73,10 +75,9 @@ def make_app(database_url) -> Iterator:
     for app in built:
         with app.app_context():
             db.session.remove()
-    if built:
-        with built[0].app_context():
-            _empty_tables()
             db.engine.dispose()
+    if built:
+        _empty_tables(database_url)
 
 
 @pytest.fixture
@@ -94,13 +95,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
     """The CSRF token of the form on ``path``, read as a browser would: CSRF stays on in tests."""
     page = client.get(path)
-    match = _CSRF.search(page.get_data(as_text=True))
+    match = CSRF_FIELD.search(page.get_data(as_text=True))
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 

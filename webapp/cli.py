@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from webapp.auth.passwords import WeakPassword, generate_password, hash_password
@@ -17,6 +18,7 @@ DEMO_ORIGINS = ("http://127.0.0.1:5000", "http://localhost:5000")
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
 @click.option("--generate", is_flag=True, help="Generate a password and print it once.")
@@ -41,7 +43,7 @@ def create_staff(email: str, role: str, generate: bool) -> None:
         click.echo(f"Password (shown once): {password}")
 
 
-@click.group("merchant")
+@click.group("merchant", cls=AppGroup)
 def merchant_group() -> None:
     """Manage merchants."""
 
@@ -64,6 +66,7 @@ def create_merchant(name: str, origins: tuple[str, ...], as_json: bool) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--email", default="demo@example.com", show_default=True)
 def seed_demo(email: str) -> None:
     """Create (or refresh) the demo merchant and demo admin, and print their credentials.

@@ -26,35 +26,43 @@ from webapp.models import (
 
 C, P, L = CheckoutStatus, PayoutStatus, PaylinkStatus
 
-EDGES: dict[StrEnum, frozenset[StrEnum]] = {
-    # An attempt that comes back abandoned returns the checkout to OPEN until it expires.
-    C.OPEN: frozenset(
-        {C.PENDING, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
-    ),
-    C.PENDING: frozenset(
-        {C.OPEN, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
-    ),
-    C.AUTHORIZED: frozenset({C.PAID, C.CANCELLED, C.NEEDS_REVIEW}),
-    C.PAID: frozenset({C.PARTIALLY_REFUNDED, C.REFUNDED, C.NEEDS_REVIEW}),
-    C.PARTIALLY_REFUNDED: frozenset({C.REFUNDED, C.NEEDS_REVIEW}),
-    C.NEEDS_REVIEW: frozenset({C.PAID, C.FAILED, C.REFUNDED, C.CANCELLED}),
-    C.REFUNDED: frozenset(),
-    C.FAILED: frozenset(),
-    C.EXPIRED: frozenset(),
-    C.CANCELLED: frozenset(),
-    P.REQUESTED: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
-    P.PENDING: frozenset({P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
-    # A transfer that was sent can still bounce back from the receiving bank.
-    P.SENT: frozenset({P.RETURNED}),
-    P.NEEDS_REVIEW: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED}),
-    P.REJECTED: frozenset(),
-    P.RETURNED: frozenset(),
-    P.FAILED: frozenset(),
-    L.SENT: frozenset({L.PAID, L.FAILED, L.EXPIRED, L.CANCELLED}),
-    L.PAID: frozenset(),
-    L.FAILED: frozenset(),
-    L.EXPIRED: frozenset(),
-    L.CANCELLED: frozenset(),
+# Keyed by kind first: StrEnum members equal their strings, so "pending" of a checkout and
+# "pending" of a payout would collide in one flat dict.
+EDGES: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
+    CheckoutStatus: {
+        # An attempt that comes back abandoned returns the checkout to OPEN until it expires.
+        C.OPEN: frozenset(
+            {C.PENDING, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
+        ),
+        C.PENDING: frozenset(
+            {C.OPEN, C.AUTHORIZED, C.PAID, C.FAILED, C.EXPIRED, C.CANCELLED, C.NEEDS_REVIEW}
+        ),
+        C.AUTHORIZED: frozenset({C.PAID, C.CANCELLED, C.NEEDS_REVIEW}),
+        C.PAID: frozenset({C.PARTIALLY_REFUNDED, C.REFUNDED, C.NEEDS_REVIEW}),
+        C.PARTIALLY_REFUNDED: frozenset({C.REFUNDED, C.NEEDS_REVIEW}),
+        C.NEEDS_REVIEW: frozenset({C.PAID, C.FAILED, C.REFUNDED, C.CANCELLED}),
+        C.REFUNDED: frozenset(),
+        C.FAILED: frozenset(),
+        C.EXPIRED: frozenset(),
+        C.CANCELLED: frozenset(),
+    },
+    PayoutStatus: {
+        P.REQUESTED: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
+        P.PENDING: frozenset({P.SENT, P.REJECTED, P.FAILED, P.NEEDS_REVIEW}),
+        # A transfer that was sent can still bounce back from the receiving bank.
+        P.SENT: frozenset({P.RETURNED}),
+        P.NEEDS_REVIEW: frozenset({P.PENDING, P.SENT, P.REJECTED, P.FAILED}),
+        P.REJECTED: frozenset(),
+        P.RETURNED: frozenset(),
+        P.FAILED: frozenset(),
+    },
+    PaylinkStatus: {
+        L.SENT: frozenset({L.PAID, L.FAILED, L.EXPIRED, L.CANCELLED}),
+        L.PAID: frozenset(),
+        L.FAILED: frozenset(),
+        L.EXPIRED: frozenset(),
+        L.CANCELLED: frozenset(),
+    },
 }
 
 _ENTITIES: dict[type, tuple[str, type[StrEnum]]] = {
@@ -101,11 +109,11 @@ class Cause:
 
 
 def is_terminal(status: StrEnum) -> bool:
-    return not EDGES[status]
+    return not EDGES[type(status)][status]
 
 
 def can_transition(current: StrEnum, target: StrEnum) -> bool:
-    return current == target or target in EDGES[current]
+    return current == target or target in EDGES[type(current)][current]
 
 
 def lock(model: type, entity_id: int):
@@ -131,7 +139,7 @@ def transition(entity, target: StrEnum, cause: Cause, note: str | None = None) -
     current = statuses(row.status)
     if current == target:
         return False
-    if target not in EDGES[current]:
+    if target not in EDGES[statuses][current]:
         raise IllegalTransition(f"{kind} {row.public_id}: {current} -> {target} is not allowed")
     row.status = target
     db.session.add(
