@@ -14,7 +14,6 @@ and exception messages pass through ``redact()``.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import http.client
 import logging
@@ -23,24 +22,22 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
-import simplejson
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.exceptions import ConnectTimeoutError
 
+from webapp.providers._json import decode_json, encode_json
 from webapp.providers._redact import masking, protect_urllib3_loggers, redact
 from webapp.providers.errors import (
-    ProviderAuthError,
     ProviderError,
     ProviderRateLimited,
-    ProviderRejected,
     ProviderUnavailable,
+    error_from_response,
 )
 
 ErrorMapper = Callable[[requests.Response], ProviderError]
@@ -73,6 +70,8 @@ def backoff_delay(
 
 @dataclass(frozen=True)
 class Backoff:
+    """How long to wait between retries; ``rand`` is injectable so tests can pin the jitter."""
+
     base: float = 0.25
     cap: float = 8.0
     rand: Callable[[], float] = random.random  # jitter, not cryptography
@@ -83,6 +82,8 @@ class Backoff:
 
 @dataclass(frozen=True)
 class ProviderResponse:
+    """A 2xx answer, read whole; its ``data`` is untrusted until the provider module checks it."""
+
     status: int
     headers: Mapping[str, str]  # case-insensitive
     body: bytes
@@ -168,8 +169,11 @@ class ProviderHTTP:
             timeout=self.timeout,
             allow_redirects=False,
         )
+        what = f"{method} {log_path}"
+        if idempotency_key is not None:
+            what += f" (Idempotency-Key {idempotency_key})"
         with masking([*self._credentials, *_path_values(path_params)]):
-            return self._with_retries(send_once, f"{method} {log_path}", idempotent)
+            return self._with_retries(send_once, what, idempotent)
 
     def _with_retries(
         self, send_once: Callable[[], requests.Response], what: str, idempotent: bool

@@ -21,5 +21,5 @@ def decode_json(body: bytes) -> Any:
         return None
     try:
         return simplejson.loads(body.decode("utf-8"), use_decimal=True)
-    except (UnicodeDecodeError, simplejson.JSONDecodeError):
+    except (ValueError, RecursionError):  # bad UTF-8, not JSON, or nested absurdly deep
         return None

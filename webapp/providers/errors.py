@@ -10,7 +10,9 @@
     └── ProviderRejected     other 4xx, with the provider's own code
 
 ``ProviderError`` itself is raised only for answers that fit no branch (a 3xx: the HTTP layer never
-follows redirects, so credentials never travel to another host).
+follows redirects, so credentials never travel to another host). ``error_from_response`` is the one
+function that turns a non-2xx response into one of these; a provider's ``error_mapper`` calls it
+with the code and messages it found in its own body format.
 
 Trust boundary: ``code`` and both messages come from the provider's response body and are
 untrusted text. ``merchant_message`` is for staff and merchants; ``customer_message`` is what the
