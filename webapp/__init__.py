@@ -37,13 +37,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _register_extensions(app: Flask) -> None:
     from webapp import i18n, logging_setup
     from webapp.auth.sessions import load_session
-    from webapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from webapp.extensions import babel, csrf, db, login_manager, migrate
 
     logging_setup.install(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     login_manager.init_app(app)
     login_manager.user_loader(load_session)
@@ -63,8 +62,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from webapp import cli, errors, i18n, security
+    from webapp import cli, errors, i18n, rate_limits, security
 
+    rate_limits.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)

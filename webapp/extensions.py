@@ -6,7 +6,6 @@ import sqlite3
 
 from flask import request
 from flask_babel import Babel
-from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -37,7 +36,6 @@ def client_address() -> str:
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
-limiter = Limiter(key_func=client_address)
 babel = Babel()
 login_manager = LoginManager()
 

@@ -99,3 +99,12 @@ def test_readiness_fails_when_the_database_is_unreachable(make_app):
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+def test_public_pages_are_rate_limited_per_address(make_app):
+    client = make_app(PUBLIC_RATE_LIMIT="2 per minute").test_client()
+    statuses = [client.get("/", headers={"Accept-Language": "en"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Too many attempts" in page
+    assert client.get("/healthz").status_code == 200

@@ -21,19 +21,14 @@ from webapp.auth import lockout
 from webapp.auth.forms import LoginForm
 from webapp.auth.passwords import hash_password, needs_rehash, verify_password
 from webapp.auth.sessions import end_session, start_session
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.models import StaffUser
 from webapp.navigation import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/console")
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("console.index"))

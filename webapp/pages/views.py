@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from webapp.extensions import db, limiter
+from webapp.extensions import db
 from webapp.i18n import LANGUAGE_COOKIE
 from webapp.navigation import safe_next
 
@@ -42,14 +42,12 @@ def choose_language():
 
 
 @bp.get("/healthz")
-@limiter.exempt
 def healthz():
     """The process is alive; says nothing about its dependencies (that is /readyz)."""
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
-@limiter.exempt
 def readyz():
     """Ready to serve when the database answers; a load balancer takes the host out otherwise."""
     try:
