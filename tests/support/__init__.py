@@ -1,0 +1,1 @@
+"""Test helpers shared by integration and browser tests: live servers and sandbox controls."""
