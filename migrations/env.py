@@ -7,8 +7,8 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-if config.config_file_name:
-    # Keep the app's own loggers (and their redaction filters) alive.
+if config.config_file_name and not logging.getLogger().handlers:
+    # Only when run on its own: inside the app, keep the app's logging and redaction filters.
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
@@ -14,7 +14,6 @@ from webapp.extensions import db
 from webapp.models import ROLES, Merchant, StaffUser
 
 DEMO_MERCHANT = "Demo Mağaza"
-DEMO_ORIGINS = ("http://127.0.0.1:5000", "http://localhost:5000")
 
 
 @click.command("create-staff")
@@ -77,7 +76,8 @@ def seed_demo(email: str) -> None:
     merchant = db.session.execute(
         select(Merchant).where(Merchant.name == DEMO_MERCHANT)
     ).scalar_one_or_none()
-    fresh, api_key = Merchant.create(DEMO_MERCHANT, list(DEMO_ORIGINS))
+    # The demo shop is this site itself, so its return URLs may point here.
+    fresh, api_key = Merchant.create(DEMO_MERCHANT, [current_app.config["PUBLIC_BASE_URL"]])
     if merchant is None:
         merchant = fresh
         db.session.add(merchant)
