@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import _empty_tables, base_settings
 from tests.support.live_server import LiveServer
 from webapp import create_app
+from webapp.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,6 +57,8 @@ def site(database_url) -> Iterator[LiveServer]:
         app.config["PUBLIC_BASE_URL"] = server.url
         server.app = app
         yield server
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
