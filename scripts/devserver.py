@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from webapp import create_app  # noqa: E402
 from webapp.cli import seed_demo  # noqa: E402
+from webapp.config import SANDBOX_CREDENTIALS  # noqa: E402
 from webapp.sandbox import create_sandbox_app  # noqa: E402
 
 
@@ -71,11 +72,7 @@ def main() -> None:
 
 def sandbox_settings(config) -> dict:
     """The sandbox accepts exactly the credentials the site was configured with."""
-    return {
-        "SECRET_KEY": config["SECRET_KEY"],
-        "SANDBOX_NEXKASA_API_KEY": config["NEXKASA_API_KEY"],
-        "SANDBOX_NEXKASA_WEBHOOK_SECRET": config["NEXKASA_WEBHOOK_SECRET"],
-    }
+    return {name: config[name] for name in SANDBOX_CREDENTIALS}
 
 
 if __name__ == "__main__":

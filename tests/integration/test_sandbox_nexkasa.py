@@ -36,7 +36,7 @@ def _signed_and_unsigned(
 
 
 def _valid_signature(sandbox: SandboxControl, request: RecordedRequest) -> bool:
-    secret = sandbox.config["SANDBOX_NEXKASA_WEBHOOK_SECRET"].encode()
+    secret = sandbox.config["NEXKASA_WEBHOOK_SECRET"].encode()
     expected = hmac.new(secret, request.body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, request.headers[SIGNATURE])
 

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 TEST_CONFIG: Mapping[str, str] = {
-    "SANDBOX_NEXKASA_API_KEY": "test-nexkasa-api-key-0123456789abcdef",
-    "SANDBOX_NEXKASA_WEBHOOK_SECRET": "test-nexkasa-webhook-secret",
+    "NEXKASA_API_KEY": "test-nexkasa-api-key-0123456789abcdef",
+    "NEXKASA_WEBHOOK_SECRET": "test-nexkasa-webhook-secret",
 }
 TIMEOUT = (2.0, 10.0)  # connect, read
 POLL_SECONDS = 0.02
@@ -113,7 +113,7 @@ class NexKasaCaller:
 
     def __init__(self, sandbox: SandboxControl) -> None:
         self.base_url = sandbox.base_url("nexkasa")
-        self.auth = {"X-API-KEY": sandbox.config["SANDBOX_NEXKASA_API_KEY"]}
+        self.auth = {"X-API-KEY": sandbox.config["NEXKASA_API_KEY"]}
 
     def call(
         self, method: str, path: str, headers: Mapping[str, str] | None = None, **kwargs: Any

@@ -23,13 +23,14 @@ from .json_provider import SandboxJSONProvider
 from .providers import PROVIDERS
 from .services import EXTENSION_KEY, SandboxServices
 
-REQUIRED_CONFIG = ("SANDBOX_NEXKASA_API_KEY", "SANDBOX_NEXKASA_WEBHOOK_SECRET")
-
 logger = logging.getLogger(__name__)
 
 
 def create_sandbox_app(config: Mapping[str, Any]) -> Flask:
-    missing = [key for key in REQUIRED_CONFIG if not config.get(key)]
+    """``config`` holds the credentials the simulated providers accept, under the same names the
+    product's settings use (``NEXKASA_API_KEY``...): the two sides are configured alike."""
+    required = [key for provider in PROVIDERS for key in provider.config_keys]
+    missing = [key for key in required if not config.get(key)]
     if missing:
         raise ValueError(f"sandbox config is missing {', '.join(missing)}")
     app = Flask(__name__, static_folder=None)

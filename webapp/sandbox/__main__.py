@@ -1,7 +1,7 @@
 """``python -m webapp.sandbox --host localhost --port 5001``: run the simulator for development.
 
-Config comes from environment variables of the same names, with public demo values so the
-sandbox works out of the box (the product's development defaults use the same values).
+Config comes from environment variables of the same names, with the public demo values
+the product's settings also default to, so the two meet out of the box.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import os
 
 from werkzeug.serving import run_simple
 
-from . import create_sandbox_app
+from webapp.config import SANDBOX_CREDENTIALS
 
-DEMO_CONFIG = {
-    "SANDBOX_NEXKASA_API_KEY": "sandbox-nexkasa-key",
-    "SANDBOX_NEXKASA_WEBHOOK_SECRET": "sandbox-nexkasa-webhook-secret",
-}
+from . import create_sandbox_app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -28,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    config = {key: os.environ.get(key, demo) for key, demo in DEMO_CONFIG.items()}
+    config = {key: os.environ.get(key, demo) for key, demo in SANDBOX_CREDENTIALS.items()}
     run_simple(arguments.host, arguments.port, create_sandbox_app(config), threaded=True)
 
 

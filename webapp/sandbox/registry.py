@@ -48,6 +48,8 @@ class SandboxProvider:
     pending_items: Callable[[], Sequence[PendingItem]] = _nothing_pending
     switches: Mapping[str, Sequence[str]] = field(default_factory=dict)
     """Each switch's choices; the first is the default."""
+    config_keys: Sequence[str] = ()
+    """The credentials it checks, named as in the product's settings (``NEXKASA_API_KEY``)."""
 
     @property
     def url_prefix(self) -> str:

@@ -15,4 +15,5 @@ PROVIDER = SandboxProvider(
     operator=operator.bp,
     pending_items=transactions.pending_items,
     switches={"deposit_response": ("token", "legacy")},
+    config_keys=("NEXKASA_API_KEY", "NEXKASA_WEBHOOK_SECRET"),
 )

@@ -54,7 +54,7 @@ def _authenticate() -> str:
         # guide (§2) makes the header mandatory, and the sandbox is stricter than the real
         # service so that a client forgetting the key fails here rather than in production.
         raise _Answer({"detail": "Authentication credentials were not provided."}, 403)
-    if not matches(presented, current_app.config["SANDBOX_NEXKASA_API_KEY"]):
+    if not matches(presented, current_app.config["NEXKASA_API_KEY"]):
         raise _Answer({"detail": "Invalid API Key"}, 403)
     return presented
 

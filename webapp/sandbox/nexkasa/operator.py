@@ -18,7 +18,7 @@ bp = Blueprint("nexkasa_operator", __name__)
 
 
 def _decided(record: Record) -> ResponseReturnValue:
-    callbacks.send_decision_callbacks(record, current_app.config["SANDBOX_NEXKASA_WEBHOOK_SECRET"])
+    callbacks.send_decision_callbacks(record, current_app.config["NEXKASA_WEBHOOK_SECRET"])
     return operator_reply(record)
 
 
