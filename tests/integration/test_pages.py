@@ -108,3 +108,21 @@ def test_public_pages_are_rate_limited_per_address(make_app):
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Too many attempts" in page
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "text"), [("tr", "Bir şeyler ters gitti"), ("en", "Something went wrong")]
+)
+def test_unexpected_error_page_in_both_languages(make_app, language, text, caplog):
+    app = make_app()
+
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken", view_func=broken)
+    response = app.test_client().get("/broken", headers={"Accept-Language": language})
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert text in page
+    assert "boom" not in page
+    assert "RuntimeError: boom" in caplog.text
