@@ -52,13 +52,17 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp.api import bp as api_bp
     from webapp.auth import bp as auth_bp
+    from webapp.checkout import bp as checkout_bp
     from webapp.console import bp as console_bp
     from webapp.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(checkout_bp)
+    app.register_blueprint(api_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -37,4 +37,5 @@ def format_money(value: Money) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
+    app.jinja_env.globals["money_of"] = Money.from_minor
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "tr")

@@ -1,13 +1,13 @@
 """The shape of the status machine itself: complete, and terminal statuses have no way out."""
 
-from webapp.models import CheckoutStatus, PaylinkStatus, PayoutStatus
+from webapp.models import AttemptStatus, CheckoutStatus, PaylinkStatus, PayoutStatus
 from webapp.payments.status import EDGES, can_transition, is_terminal
 
-ALL = [*CheckoutStatus, *PayoutStatus, *PaylinkStatus]
+ALL = [*CheckoutStatus, *PayoutStatus, *PaylinkStatus, *AttemptStatus]
 
 
 def test_every_status_has_its_edges_listed():
-    for kind in (CheckoutStatus, PayoutStatus, PaylinkStatus):
+    for kind in (CheckoutStatus, PayoutStatus, PaylinkStatus, AttemptStatus):
         assert set(EDGES[kind]) == set(kind)
 
 

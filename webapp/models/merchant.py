@@ -32,6 +32,8 @@ class Merchant(db.Model):
     # HMAC key for signed checkout links: it must be readable to verify, so it is not hashed.
     link_secret: Mapped[str] = mapped_column(String(128))
     allowed_return_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A checkout fails for good only when this many attempts have failed.
+    attempt_limit: Mapped[int] = mapped_column(default=5)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @classmethod

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.merchant import Merchant
-from webapp.models.statuses import CheckoutStatus, PaylinkStatus, PayoutStatus
+from webapp.models.statuses import AttemptStatus, CheckoutStatus, PaylinkStatus, PayoutStatus
 from webapp.models.types import UTCDateTime, public_id, utcnow
 from webapp.money import Money
 
@@ -53,10 +53,71 @@ class Checkout(_Amount, db.Model):
     success_url: Mapped[str | None] = mapped_column(String(2000))
     cancel_url: Mapped[str | None] = mapped_column(String(2000))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    capture: Mapped[str] = mapped_column(String(16), default="automatic")
+    methods: Mapped[list[str]] = mapped_column(JSON, default=list)
+    items: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     merchant: Mapped[Merchant] = relationship()
+    attempts: Mapped[list[Attempt]] = relationship(
+        back_populates="checkout", order_by="Attempt.number"
+    )
+
+
+class Attempt(_Amount, db.Model):
+    """One try at paying a checkout with one provider: a Paytrek sale, a transfer request.
+
+    Each has its own provider order id (Paytrek refuses a reused one with 30120), derived from the
+    checkout's public id and the attempt number so the return page can map it back.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("checkout_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkout_id: Mapped[int] = mapped_column(ForeignKey("checkouts.id"), index=True)
+    number: Mapped[int] = mapped_column()
+    method: Mapped[str] = mapped_column(String(32))
+    provider: Mapped[str] = mapped_column(String(16))
+    provider_order_id: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_reference: Mapped[str | None] = mapped_column(String(128), unique=True)
+    status: Mapped[str] = mapped_column(String(24), default=AttemptStatus.STARTED, index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    merchant_message: Mapped[str | None] = mapped_column(String(300))
+    customer_message: Mapped[str | None] = mapped_column(String(300))
+    redirect_url: Mapped[str | None] = mapped_column(String(2000))
+    customer_ip: Mapped[str | None] = mapped_column(String(45))
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when a capture/cancel/refund timed out: nothing more until the sale is read again.
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    checkout: Mapped[Checkout] = relationship(back_populates="attempts")
+    refunds: Mapped[list[Refund]] = relationship(back_populates="attempt", order_by="Refund.id")
+
+
+class Refund(_Amount, db.Model):
+    """A refund (or cancel) staff asked the provider for; ``status`` says what we know of it."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # refund | cancel | capture
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))  # succeeded | failed | unknown
+    staff_email: Mapped[str] = mapped_column(String(254))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="refunds")
 
 
 class Payout(_Amount, db.Model):

@@ -53,6 +53,27 @@ class PaylinkStatus(StrEnum):
         return str(_PAYLINK_LABELS[self])
 
 
+class AttemptStatus(StrEnum):
+    """One try at paying; the checkout's own status follows from its attempts."""
+
+    STARTED = "started"  # created at the provider, customer not back yet
+    SUCCEEDED = "succeeded"
+    AUTHORIZED = "authorized"
+    FAILED = "failed"
+    ABANDONED = "abandoned"  # customer came back without finishing
+
+    @property
+    def label(self) -> str:
+        return str(_ATTEMPT_LABELS[self])
+
+
+_ATTEMPT_LABELS = {
+    AttemptStatus.STARTED: _l("Started"),
+    AttemptStatus.SUCCEEDED: _l("Succeeded"),
+    AttemptStatus.AUTHORIZED: _l("Authorized"),
+    AttemptStatus.FAILED: _l("Failed"),
+    AttemptStatus.ABANDONED: _l("Abandoned"),
+}
 _CHECKOUT_LABELS = {
     CheckoutStatus.OPEN: _l("Open"),
     CheckoutStatus.PENDING: _l("Pending"),

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import (
+    Attempt,
+    AttemptStatus,
     Checkout,
     CheckoutStatus,
     Paylink,
@@ -24,7 +26,7 @@ from webapp.models import (
     StatusChange,
 )
 
-C, P, L = CheckoutStatus, PayoutStatus, PaylinkStatus
+A, C, P, L = AttemptStatus, CheckoutStatus, PayoutStatus, PaylinkStatus
 
 # Keyed by kind first: StrEnum members equal their strings, so "pending" of a checkout and
 # "pending" of a payout would collide in one flat dict.
@@ -56,6 +58,15 @@ EDGES: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
         P.RETURNED: frozenset(),
         P.FAILED: frozenset(),
     },
+    AttemptStatus: {
+        A.STARTED: frozenset({A.SUCCEEDED, A.AUTHORIZED, A.FAILED, A.ABANDONED}),
+        A.AUTHORIZED: frozenset({A.SUCCEEDED}),
+        # The customer came back without finishing, but the provider may still settle the sale
+        # (a second tab, a slow bank): that late outcome is recorded, never dropped.
+        A.ABANDONED: frozenset({A.SUCCEEDED, A.AUTHORIZED, A.FAILED}),
+        A.SUCCEEDED: frozenset(),
+        A.FAILED: frozenset(),
+    },
     PaylinkStatus: {
         L.SENT: frozenset({L.PAID, L.FAILED, L.EXPIRED, L.CANCELLED}),
         L.PAID: frozenset(),
@@ -66,6 +77,7 @@ EDGES: dict[type[StrEnum], dict[StrEnum, frozenset[StrEnum]]] = {
 }
 
 _ENTITIES: dict[type, tuple[str, type[StrEnum]]] = {
+    Attempt: ("attempt", AttemptStatus),
     Checkout: ("checkout", CheckoutStatus),
     Payout: ("payout", PayoutStatus),
     Paylink: ("paylink", PaylinkStatus),
@@ -140,7 +152,7 @@ def transition(entity, target: StrEnum, cause: Cause, note: str | None = None) -
     if current == target:
         return False
     if target not in EDGES[statuses][current]:
-        raise IllegalTransition(f"{kind} {row.public_id}: {current} -> {target} is not allowed")
+        raise IllegalTransition(f"{kind} {row.id}: {current} -> {target} is not allowed")
     row.status = target
     db.session.add(
         StatusChange(

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+
+COUNTRIES = (("TR", "Türkiye"), ("DE", "Deutschland"), ("GB", "United Kingdom"), ("US", "USA"))
+
+
+class DetailsForm(FlaskForm):
+    """What Paytrek requires of the payer; fields the merchant already sent are not asked again."""
+
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    phone = TelField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Regexp(r"^\+?[0-9 ()-]{7,32}$", message=_l("Enter a phone number.")),
+        ],
+    )
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=500)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
+    zipcode = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
+    country = SelectField(_l("Country"), choices=COUNTRIES, default="TR")
+    method = RadioField(_l("Payment method"), validators=[InputRequired()], choices=[])
+
+
+class CardTokenForm(FlaskForm):
+    """The 3-D Secure card form as it reaches us: a PaytrekJS token, never card data."""
+
+    card_token = HiddenField(validators=[DataRequired(), Length(max=128)])
+    installment = RadioField(_l("Installments"), coerce=int, validators=[Optional()], choices=[])

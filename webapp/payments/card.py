@@ -1,0 +1,259 @@
+"""Card payments through Paytrek: start a sale, confirm it server-side, and staff operations.
+
+The customer's browser only ever brings back a sale token; what happened is asked of Paytrek
+(``GET /api/v2/sale/<token>/``) and checked against the attempt: order id, amount, currency.
+Paytrek sends no server-to-server notification (public-notes §4.7), so this return page and
+``reconcile`` are the only ways an outcome reaches us.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
+from webapp.models.types import utcnow
+from webapp.money import Money
+from webapp.payments import clients
+from webapp.payments.attempts import (
+    PAYABLE,
+    UNAVAILABLE,
+    flag,
+    lock_payable,
+    new_attempt,
+    reusable_attempt,
+    settle,
+)
+from webapp.payments.methods import Method
+from webapp.payments.status import Cause, lock, transition
+from webapp.providers.errors import ProviderError, ProviderUnavailable
+from webapp.providers.paytrek import Sale, SaleItem, SaleRequest
+
+log = logging.getLogger(__name__)
+A = AttemptStatus
+
+# Statuses that may still change by themselves; anything else that is not a success or
+# "Created" is a failure (public-notes §4.6 lists no complete set).
+IN_PROGRESS = frozenset({"Pending", "Processing", "In Progress"})
+CREATED = "Created"
+# Backoff while a sale is still in progress when the customer lands (seconds).
+RECHECK_DELAYS = (0.25, 0.5, 1.0)
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who pays and from where; Paytrek requires all of it on every sale (paytrek-api.txt Sale)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    ip_address: str
+    address: str
+    city: str
+    country: str
+    zipcode: str | None = None
+    state: str | None = None
+    phone: str | None = None
+    language: str = "tr"
+
+
+class ForeignToken(Exception):
+    """A sale token that is not one of this checkout's attempts."""
+
+
+class CardStartFailed(Exception):
+    """Paytrek refused or did not answer; the checkout stays open for another try."""
+
+    def __init__(self, attempt: Attempt) -> None:
+        super().__init__(attempt.error_code)
+        self.attempt = attempt
+
+
+def start_hosted(checkout: Checkout, customer: Customer, return_url: str) -> str:
+    """Create a sale for Paytrek's hosted page and return where to send the customer."""
+    row = lock_payable(checkout)
+    existing = reusable_attempt(row, Method.CARD_HOSTED)
+    if existing is not None:
+        return existing.redirect_url
+    attempt = new_attempt(row, Method.CARD_HOSTED, customer.ip_address)
+    sale = _create_sale(row, attempt, customer, return_url, hosted=True)
+    attempt.redirect_url = clients.paytrek_hosted_page(sale.token)
+    db.session.commit()
+    return attempt.redirect_url
+
+
+def start_3ds(
+    checkout: Checkout, customer: Customer, return_url: str, card_token: str, installment: int
+) -> str:
+    """Create a 3-D Secure sale, charge the tokenised card and return Paytrek's forward_url."""
+    row = lock_payable(checkout)
+    existing = reusable_attempt(row, Method.CARD_3DS)
+    if existing is not None:
+        return existing.redirect_url
+    attempt = new_attempt(row, Method.CARD_3DS, customer.ip_address)
+    sale = _create_sale(row, attempt, customer, return_url, hosted=False, installment=installment)
+    try:
+        charge = clients.paytrek().charge_with_token(sale.token, card_token)
+    except ProviderError as error:
+        _fail_start(attempt, error)
+    if charge.forward_url is None:
+        # Charged (or declined) without 3-D Secure: the return page settles it the same way.
+        attempt.redirect_url = (
+            return_url + ("&" if "?" in return_url else "?") + "token=" + sale.token
+        )
+    else:
+        attempt.redirect_url = charge.forward_url
+    db.session.commit()
+    return attempt.redirect_url
+
+
+def installment_options(card_token: str, amount: Money):
+    """Installment choices for the tokenised card: its BIN from the vault, never the number."""
+    client = clients.paytrek()
+    card = client.get_vault_card(card_token)
+    return client.installments(card.bin_number, amount)
+
+
+def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
+    """The customer is back: ask Paytrek about the sale and settle its attempt."""
+    attempt = db.session.execute(
+        select(Attempt).where(
+            Attempt.provider == "paytrek", Attempt.provider_reference == sale_token
+        )
+    ).scalar_one_or_none()
+    if attempt is None or attempt.checkout.public_id != checkout_public_id:
+        raise ForeignToken
+    if attempt.status in (A.STARTED, A.ABANDONED):
+        sale = _sale_when_final(sale_token)
+        apply_sale(attempt, sale, Cause.return_page(attempt.provider_order_id), customer_back=True)
+        db.session.commit()
+    return attempt.checkout
+
+
+def refresh(attempt: Attempt, cause: Cause, customer_back: bool) -> None:
+    """Ask Paytrek again about an unsettled attempt (a revisit, or the reconciler)."""
+    try:
+        sale = clients.paytrek().get_sale(attempt.provider_reference)
+    except ProviderError as error:
+        log.warning("paytrek sale lookup failed for %s: %s", attempt.provider_order_id, error)
+        return
+    apply_sale(attempt, sale, cause, customer_back=customer_back)
+    db.session.commit()
+
+
+def apply_sale(attempt: Attempt, sale: Sale, cause: Cause, *, customer_back: bool) -> None:
+    """Turn Paytrek's verdict into the attempt's outcome, checking it is really this attempt."""
+    attempt = lock(Attempt, attempt.id)
+    attempt.provider_status = sale.status
+    if sale.is_success:
+        if sale.order_id != attempt.provider_order_id or sale.amount != attempt.amount:
+            _mismatch(attempt, sale, cause)
+            return
+        manual = attempt.checkout.capture == "manual" and sale.is_authorized_only
+        settle(attempt, A.AUTHORIZED if manual else A.SUCCEEDED, cause)
+    elif sale.status == CREATED:
+        # Nobody paid yet. Back from the page (or the sale expired): the attempt is abandoned.
+        if customer_back or _expired(sale):
+            settle(attempt, A.ABANDONED, cause)
+    elif sale.status not in IN_PROGRESS:
+        failure = sale.last_failure
+        if failure is not None:
+            attempt.error_code = failure.error_code
+            attempt.merchant_message = failure.merchant_message
+            attempt.customer_message = failure.customer_message
+        settle(attempt, A.FAILED, cause, note=f"Paytrek status {sale.status}")
+
+
+def _create_sale(
+    checkout: Checkout,
+    attempt: Attempt,
+    customer: Customer,
+    return_url: str,
+    *,
+    hosted: bool,
+    installment: int = 1,
+) -> Sale:
+    request = SaleRequest(
+        order_id=attempt.provider_order_id,
+        amount=attempt.amount,
+        customer_first_name=customer.first_name,
+        customer_last_name=customer.last_name,
+        customer_email=customer.email,
+        customer_ip_address=customer.ip_address,
+        billing_address=customer.address,
+        billing_city=customer.city,
+        billing_country=customer.country,
+        billing_state=customer.state,
+        billing_zipcode=customer.zipcode,
+        billing_phone=customer.phone,
+        items=tuple(
+            SaleItem(
+                name=item["name"],
+                quantity=item["quantity"],
+                unit_price=Money.from_minor(item["unit_price_minor"], checkout.currency),
+                photo=item.get("photo"),
+            )
+            for item in checkout.items
+        ),
+        return_url=return_url,
+        cancel_url=return_url,
+        hosted_payment=hosted,
+        secure_option=not hosted,
+        pre_auth=checkout.capture == "manual",
+        installment=installment,
+        language_code=customer.language,
+    )
+    try:
+        sale = clients.paytrek().create_sale(request)
+    except ProviderError as error:
+        _fail_start(attempt, error)
+    attempt.provider_reference = sale.token
+    attempt.provider_status = sale.status
+    return sale
+
+
+def _fail_start(attempt: Attempt, error: ProviderError) -> None:
+    """Record why the sale could not start and let the customer try again; raises."""
+    unavailable = isinstance(error, ProviderUnavailable)
+    attempt.error_code = UNAVAILABLE if unavailable else (error.code or "rejected")
+    attempt.merchant_message = (error.merchant_message or str(error))[:300]
+    attempt.customer_message = error.customer_message
+    settle(attempt, A.FAILED, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
+    db.session.commit()
+    raise CardStartFailed(attempt)
+
+
+def _sale_when_final(sale_token: str) -> Sale:
+    """The sale, asked again a few times while Paytrek still reports it in progress."""
+    client = clients.paytrek()
+    sale = client.get_sale(sale_token)
+    for delay in RECHECK_DELAYS:
+        if sale.status not in IN_PROGRESS:
+            break
+        time.sleep(delay)  # bounded backoff inside the customer's request
+        sale = client.get_sale(sale_token)
+    return sale
+
+
+def _expired(sale: Sale) -> bool:
+    return sale.expires_at is not None and sale.expires_at <= utcnow()
+
+
+def _mismatch(attempt: Attempt, sale: Sale, cause: Cause) -> None:
+    """Paytrek charged something that is not what this attempt asked for: staff decide."""
+    checkout = lock(Checkout, attempt.checkout_id)
+    transition(attempt, A.SUCCEEDED, cause, note="amount or order mismatch")
+    flag(
+        "checkout",
+        checkout.id,
+        "amount_mismatch",
+        f"Paytrek sale for {attempt.provider_order_id} reports order {sale.order_id} and "
+        f"{sale.amount.amount} {sale.currency}; we expected {attempt.amount.amount} "
+        f"{attempt.currency}.",
+    )
+    if checkout.status in PAYABLE:
+        transition(checkout, CheckoutStatus.NEEDS_REVIEW, cause)
