@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from webapp.auth.passwords import WeakPassword, generate_password, hash_password
 from webapp.extensions import db
 from webapp.models import ROLES, Merchant, StaffUser
+from webapp.models.types import utcnow
+from webapp.payments.checkout_links import build_link
+from webapp.payments.reconcile import reconcile
+from webapp.urls import public_url
 
 DEMO_MERCHANT = "Demo Mağaza"
 
@@ -99,7 +105,51 @@ def seed_demo(email: str) -> None:
     click.echo(f"Demo staff:    {email} / {password}")
 
 
+@click.command("reconcile")
+@click.option(
+    "--older-than-minutes",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Ask providers about attempts pending longer than this.",
+)
+@with_appcontext
+def reconcile_command(older_than_minutes: int) -> None:
+    """Settle pending payments with the providers and expire checkouts past their time."""
+    report = reconcile(timedelta(minutes=older_than_minutes))
+    click.echo(
+        f"asked {report.asked}, settled {report.settled}, expired {report.expired}, "
+        f"pruned {report.pruned_keys} idempotency keys"
+    )
+
+
+@click.command("checkout-link")
+@click.option("--merchant", "merchant_id", required=True, help="The merchant's public id.")
+@click.option("--order-id", required=True)
+@click.option("--amount", required=True, help="Decimal, e.g. 1500.00")
+@click.option("--currency", default="TRY", show_default=True)
+@click.option("--description", default="")
+@click.option("--expires-in", default=86400, show_default=True, type=click.IntRange(300, 604800))
+@click.option("--success-url", default="")
+@click.option("--cancel-url", default="")
+@click.option("--methods", default="", help="Comma-separated, e.g. card_hosted,card_3ds")
+@with_appcontext
+def checkout_link(merchant_id: str, expires_in: int, **fields: str) -> None:
+    """Print a signed checkout link and an HTML button for a merchant's site."""
+    merchant = db.session.execute(
+        select(Merchant).where(Merchant.public_id == merchant_id)
+    ).scalar_one_or_none()
+    if merchant is None:
+        raise click.ClickException(f"no merchant {merchant_id}")
+    expires = str(int((utcnow() + timedelta(seconds=expires_in)).timestamp()))
+    url = build_link(merchant, public_url("checkout.open_link"), {**fields, "expires": expires})
+    click.echo(url)
+    click.echo(f'<a href="{escape(url)}" class="pay-button">Öde / Pay</a>')
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(merchant_group)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(reconcile_command)
+    app.cli.add_command(checkout_link)

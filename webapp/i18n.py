@@ -10,8 +10,9 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 
+from webapp.models.statuses import CheckoutStatus
 from webapp.money import Money
 
 LANGUAGE_COOKIE = "lang"
@@ -35,7 +36,17 @@ def format_money(value: Money) -> str:
     return format_currency(Decimal(value.amount), value.currency, locale=locale)
 
 
+def status_label(status: str) -> str:
+    """A checkout status word, translated; unknown words are shown as they are."""
+    try:
+        return CheckoutStatus(status).label
+    except ValueError:
+        return status
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
+    app.add_template_filter(format_datetime, "datetime")
+    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["money_of"] = Money.from_minor
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "tr")

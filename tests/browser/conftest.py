@@ -17,8 +17,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import _empty_tables, base_settings
 from tests.support.live_server import LiveServer
+from tests.support.sandbox import TEST_CONFIG, SandboxControl
 from webapp import create_app
 from webapp.extensions import db
+from webapp.sandbox import create_sandbox_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -42,8 +44,27 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def site(database_url) -> Iterator[LiveServer]:
-    """The site as customers and staff meet it: production settings, Redis-backed rate limits."""
+def provider_sandbox() -> Iterator[LiveServer]:
+    """The providers, on "localhost": another site than ours (127.0.0.1), as in production."""
+    with LiveServer(
+        create_sandbox_app(TEST_CONFIG), host="127.0.0.1", url_host="localhost"
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(provider_sandbox) -> Iterator[SandboxControl]:
+    control = SandboxControl(provider_sandbox.url)
+    control.reset()
+    yield control
+    control.reset()
+    control.http.close()
+
+
+@pytest.fixture(scope="session")
+def site(database_url, provider_sandbox) -> Iterator[LiveServer]:
+    """The site as customers and staff meet it: production settings, Redis-backed rate limits,
+    every provider on the sandbox."""
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     app = create_app(
         base_settings(
@@ -51,6 +72,8 @@ def site(database_url) -> Iterator[LiveServer]:
             APP_ENV="production",
             REDIS_URL=REDIS_TEST_URL,
             ALLOW_SANDBOX="true",
+            SANDBOX_URL=provider_sandbox.url,
+            **TEST_CONFIG,
         )
     )
     with LiveServer(app, host="127.0.0.1") as server:

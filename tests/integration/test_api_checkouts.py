@@ -30,8 +30,12 @@ def body(**overrides):
             {"name": "Roman", "quantity": 2, "unit_price": "500.00"},
             {"name": "Defter", "quantity": 1, "unit_price": "500.00"},
         ],
-        "customer": {"id": "cust-42", "first_name": "Ayşe", "last_name": "Yılmaz",
-                     "email": "ayse@example.com"},
+        "customer": {
+            "id": "cust-42",
+            "first_name": "Ayşe",
+            "last_name": "Yılmaz",
+            "email": "ayse@example.com",
+        },
         "success_url": "https://shop.example/thanks",
         "cancel_url": "https://shop.example/cart",
         **overrides,
@@ -42,7 +46,8 @@ def post(client, merchant, payload, key=None, **headers):
     if key:
         headers["Idempotency-Key"] = key
     return client.post(
-        "/api/v1/checkouts", json=payload,
+        "/api/v1/checkouts",
+        json=payload,
         headers={"Authorization": f"Bearer {merchant['key']}", **headers},
     )
 
@@ -72,7 +77,9 @@ def test_bad_key_is_401(client, header):
 
 def test_body_that_is_not_json_is_400(client, merchant):
     response = client.post(
-        "/api/v1/checkouts", data="{not json", content_type="application/json",
+        "/api/v1/checkouts",
+        data="{not json",
+        content_type="application/json",
         headers={"Authorization": f"Bearer {merchant['key']}"},
     )
     assert response.status_code == 400
@@ -90,8 +97,15 @@ def test_body_that_is_not_json_is_400(client, merchant):
         ({"items": [{"name": "x", "quantity": 1, "unit_price": "1.00"}]}, "items"),
         ({"success_url": "https://evil.example/steal"}, "success_url"),
         ({"cancel_url": "javascript:alert(1)"}, "cancel_url"),
-        ({"currency": "USD", "methods": ["card_hosted", "pientegra_transfer"],
-          "amount": "10.00", "items": []}, "methods"),
+        (
+            {
+                "currency": "USD",
+                "methods": ["card_hosted", "pientegra_transfer"],
+                "amount": "10.00",
+                "items": [],
+            },
+            "methods",
+        ),
         ({"methods": ["nexkasa_transfer"], "customer": {}}, "customer.id"),
         ({"capture": "later"}, "capture"),
         ({"expires_in": 10}, "expires_in"),
@@ -111,7 +125,7 @@ def test_order_id_is_unique_per_merchant(app, client, merchant):
     assert again.status_code == 422
     assert again.get_json()["error"]["code"] == "order_exists"
     with app.app_context():
-        other, key = factories.merchant("Other")
+        _, key = factories.merchant("Other")
         db.session.commit()
     assert post(client, {"key": key}, body()).status_code == 201
 
@@ -168,7 +182,9 @@ def test_key_still_in_flight_is_409(app, merchant):
     results = {}
     try:
         thread = threading.Thread(
-            target=lambda: results.setdefault("first", post(app.test_client(), merchant, body(), key="k4"))
+            target=lambda: results.setdefault(
+                "first", post(app.test_client(), merchant, body(), key="k4")
+            )
         )
         thread.start()
         assert entered.wait(timeout=10)

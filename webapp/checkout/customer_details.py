@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from wtforms.fields.choices import SelectChoice
 
 from webapp.checkout.forms import DetailsForm
 from webapp.models import Checkout
@@ -45,7 +46,7 @@ def form_for(checkout: Checkout, methods: list[Method]) -> DetailsForm:
     form = DetailsForm()
     for field in given(checkout):
         delattr(form, field)
-    form.method.choices = [(str(method), method.label) for method in methods]
+    form.method.choices = [SelectChoice(str(method), method.label) for method in methods]
     if len(methods) == 1 and not form.method.data:
         form.method.data = str(methods[0])
     return form

@@ -3,9 +3,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
 
-COUNTRIES = (("TR", "Türkiye"), ("DE", "Deutschland"), ("GB", "United Kingdom"), ("US", "USA"))
+COUNTRIES = [
+    SelectChoice(code, name)
+    for code, name in (
+        ("TR", "Türkiye"),
+        ("DE", "Deutschland"),
+        ("GB", "United Kingdom"),
+        ("US", "USA"),
+    )
+]
 
 
 class DetailsForm(FlaskForm):

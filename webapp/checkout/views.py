@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from webapp.checkout import customer_details
 from webapp.checkout.declines import customer_message
@@ -134,8 +135,8 @@ def card_form(checkout_id: str):
             options = ()
         choices = [(option.count, option) for option in options if option.count > 1]
         if choices and form.installment.data is None:
-            form.installment.choices = [(1, _("Single payment"))] + [
-                (count, str(count)) for count, _option in choices
+            form.installment.choices = [SelectChoice(1, _("Single payment"))] + [
+                SelectChoice(count, str(count)) for count, _option in choices
             ]
             return render_template(
                 "checkout/installments.html", checkout=checkout, form=form, options=choices

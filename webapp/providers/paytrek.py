@@ -118,6 +118,12 @@ class PaytrekClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> PaytrekClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def create_sale(self, sale: SaleRequest) -> Sale:
         """``POST /api/v2/sale/``: a sale in status "Created", not yet charged.
 

@@ -328,7 +328,7 @@ def error_fields(data: Mapping[str, Any]) -> tuple[str | None, str | None, str |
     code = _loose_text(error, "code", "error_code") or _loose_text(data, "error_code")
     known = ERROR_CODES.get(code) if code else None
     merchant = _loose_text(error, "message", "error_message") or _loose_text(data, "error_message")
-    customer = _loose_text(error, "customer_message")
+    customer = _loose_text(error, "customer_message") or _loose_text(data, "customer_message")
     return (
         code,
         merchant or (known.merchant_message if known else None),

@@ -4,6 +4,8 @@ A new provider is a package exposing a ``SandboxProvider`` (see ``registry.py``)
 """
 
 from .nexkasa import PROVIDER as NEXKASA
+from .paytrek import PROVIDER as PAYTREK
+from .pientegra import PROVIDER as PIENTEGRA
 from .registry import SandboxProvider
 
-PROVIDERS: tuple[SandboxProvider, ...] = (NEXKASA,)
+PROVIDERS: tuple[SandboxProvider, ...] = (NEXKASA, PAYTREK, PIENTEGRA)

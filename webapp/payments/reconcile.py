@@ -1,0 +1,74 @@
+"""Reconciliation: settle what no customer came back for, and expire what ran out of time.
+
+Run by ``flask --app webapp reconcile`` (cron, or any scheduler). Webhooks and return pages stay
+the primary channel; this asks the providers about attempts pending longer than ``older_than``
+and applies their answers through the same status machine. Running it twice changes nothing
+the second time.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
+from webapp.models.types import utcnow
+from webapp.payments import card, idempotency
+from webapp.payments.attempts import PAYABLE
+from webapp.payments.status import Cause, lock, transition
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    asked: int = 0
+    settled: int = 0
+    expired: int = 0
+    pruned_keys: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def reconcile(older_than: timedelta) -> Report:
+    report = Report()
+    cause = Cause.reconciliation()
+    for attempt in _stale_card_attempts(older_than):
+        report.asked += 1
+        before = attempt.status
+        card.refresh(attempt, cause, customer_back=False)
+        if attempt.status != before:
+            report.settled += 1
+    for checkout in _expired_checkouts():
+        checkout = lock(Checkout, checkout.id)
+        if checkout.status in PAYABLE and not _has_started_attempt(checkout):
+            transition(checkout, CheckoutStatus.EXPIRED, cause)
+            report.expired += 1
+        db.session.commit()
+    report.pruned_keys = idempotency.prune()
+    db.session.commit()
+    return report
+
+
+def _stale_card_attempts(older_than: timedelta) -> list[Attempt]:
+    statement = select(Attempt).where(
+        Attempt.provider == "paytrek",
+        Attempt.status == AttemptStatus.STARTED,
+        Attempt.provider_reference.is_not(None),
+        Attempt.created_at < utcnow() - older_than,
+    )
+    return list(db.session.execute(statement).scalars())
+
+
+def _expired_checkouts() -> list[Checkout]:
+    statement = select(Checkout).where(
+        Checkout.status.in_(tuple(PAYABLE)), Checkout.expires_at <= utcnow()
+    )
+    return list(db.session.execute(statement).scalars())
+
+
+def _has_started_attempt(checkout: Checkout) -> bool:
+    return any(a.status == AttemptStatus.STARTED for a in checkout.attempts)
