@@ -61,3 +61,31 @@ def pay_on_hosted_page(page: Page, number: str, *, year: str = "2030") -> None:
     page.get_by_label("Son Kullanma Yılı").fill(year)
     page.get_by_label("CVC").fill("000")
     page.get_by_role("button", name="Öde").click()
+
+
+def pay_hosted(page: Page, site, merchant, **checkout_fields) -> dict:
+    """A checkout paid on the hosted page, as a customer would; returns the checkout."""
+    checkout = create_checkout(site, merchant, **checkout_fields)
+    page.goto(checkout["url"])
+    choose(page, "Kart (Paytrek güvenli ödeme sayfası)")
+    pay_on_hosted_page(page, PAID_CARD)
+    return checkout
+
+
+def log_in_staff(page: Page, site) -> None:
+    from tests.conftest import STAFF_PASSWORD
+    from webapp.auth.passwords import hash_password
+    from webapp.models import StaffUser
+
+    with site.app.app_context():
+        db.session.add(
+            StaffUser(
+                email="ops@example.com", role="admin", password_hash=hash_password(STAFF_PASSWORD)
+            )
+        )
+        db.session.commit()
+    page.goto(site.url + "/console/login")
+    page.get_by_label("E-posta").fill("ops@example.com")
+    page.get_by_label("Parola").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Giriş yap").click()
+    expect(page.get_by_text("ops@example.com olarak giriş yapıldı")).to_be_visible()

@@ -2,9 +2,25 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    EmailField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 COUNTRIES = [
     SelectChoice(code, name)
@@ -41,4 +57,7 @@ class CardTokenForm(FlaskForm):
     """The 3-D Secure card form as it reaches us: a PaytrekJS token, never card data."""
 
     card_token = HiddenField(validators=[DataRequired(), Length(max=128)])
-    installment = RadioField(_l("Installments"), coerce=int, validators=[Optional()], choices=[])
+    # Offered choices depend on the card's BIN and are checked again by Paytrek (30037).
+    installment = IntegerField(
+        _l("Installments"), validators=[Optional(), NumberRange(min=1, max=36)]
+    )

@@ -18,9 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from sqlalchemy import select
-from wtforms.fields.choices import SelectChoice
 
 from webapp.checkout import customer_details
 from webapp.checkout.declines import customer_message
@@ -61,12 +59,13 @@ def _return_url(checkout: Checkout) -> str:
 
 
 def _refresh_pending(checkout: Checkout) -> None:
-    """The customer is here, not on Paytrek's page: ask Paytrek about each unsettled attempt."""
+    """Ask Paytrek about unsettled attempts, so a paid or declined one shows as such. A sale not
+    yet paid stays started: the customer may still be paying in another tab."""
     if checkout.status != CheckoutStatus.PENDING:
         return
     for attempt in list(checkout.attempts):
         if attempt.status == AttemptStatus.STARTED and attempt.provider_reference:
-            card.refresh(attempt, Cause.customer(attempt.provider_order_id), customer_back=True)
+            card.refresh(attempt, Cause.customer(attempt.provider_order_id), customer_back=False)
     db.session.refresh(checkout)
 
 
@@ -84,7 +83,8 @@ def open_link():
 @bp.route("/<checkout_id>", methods=["GET", "POST"])
 def show(checkout_id: str):
     checkout = _checkout(checkout_id)
-    _refresh_pending(checkout)
+    if request.method == "GET":
+        _refresh_pending(checkout)
     if checkout.status not in (CheckoutStatus.OPEN, CheckoutStatus.PENDING):
         return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
     form = customer_details.form_for(checkout, [m for m in AVAILABLE if m in checkout.methods])
@@ -135,9 +135,6 @@ def card_form(checkout_id: str):
             options = ()
         choices = [(option.count, option) for option in options if option.count > 1]
         if choices and form.installment.data is None:
-            form.installment.choices = [SelectChoice(1, _("Single payment"))] + [
-                SelectChoice(count, str(count)) for count, _option in choices
-            ]
             return render_template(
                 "checkout/installments.html", checkout=checkout, form=form, options=choices
             )
@@ -188,6 +185,8 @@ def provider_return(checkout_id: str):
 def result(checkout_id: str):
     checkout = _checkout(checkout_id)
     last = checkout.attempts[-1] if checkout.attempts else None
+    if last is None and checkout.status == CheckoutStatus.OPEN:
+        return redirect(url_for("checkout.show", checkout_id=checkout_id), 303)
     if checkout.status == CheckoutStatus.PENDING and last is not None and last.provider_reference:
         card.refresh(last, Cause.customer(last.provider_order_id), customer_back=False)
         db.session.refresh(checkout)

@@ -8,6 +8,7 @@ for the sale's status and refunded amount.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -82,9 +83,15 @@ def refund(checkout: Checkout, amount: Money, staff_email: str) -> None:
     attempt, checkout = _ready(checkout, {C.PAID, C.PARTIALLY_REFUNDED})
     remaining = attempt.amount - Money.from_minor(attempt.refunded_minor, attempt.currency)
     if amount.currency != attempt.currency or not amount.is_positive:
-        raise OperationRefused("The refund amount must be positive and in the sale's currency.")
+        raise OperationRefused(_("The refund amount must be positive and in the sale's currency."))
     if amount > remaining:
-        raise OperationRefused(f"At most {remaining.amount} {remaining.currency} can be refunded.")
+        raise OperationRefused(
+            _(
+                "At most %(amount)s %(currency)s can be refunded.",
+                amount=remaining.amount,
+                currency=remaining.currency,
+            )
+        )
     partial = amount != attempt.amount
     sale = _call(
         attempt,
@@ -107,7 +114,7 @@ def reread(checkout: Checkout, staff_email: str) -> None:
     """Ask Paytrek for the sale and bring our record in line (after an unknown outcome)."""
     attempt = settled_attempt(checkout)
     if attempt is None:
-        raise OperationRefused("This checkout has no card payment to read.")
+        raise OperationRefused(_("This checkout has no card payment to read."))
     sale = clients.paytrek().get_sale(attempt.provider_reference)
     attempt = lock(Attempt, attempt.id)
     checkout = lock(Checkout, checkout.id)
@@ -135,10 +142,15 @@ def _ready(checkout: Checkout, statuses: set[CheckoutStatus]) -> tuple[Attempt, 
     checkout = lock(Checkout, checkout.id)
     attempt = settled_attempt(checkout)
     if attempt is None or checkout.status not in statuses:
-        raise OperationRefused(f"Not possible while the checkout is {checkout.status}.")
+        raise OperationRefused(
+            _(
+                "Not possible while the payment is %(status)s.",
+                status=CheckoutStatus(checkout.status).label,
+            )
+        )
     attempt = lock(Attempt, attempt.id)
     if attempt.outcome_unknown:
-        raise OperationRefused("An earlier operation's outcome is unknown: read the sale first.")
+        raise OperationRefused(_("An earlier operation's outcome is unknown: read the sale first."))
     return attempt, checkout
 
 

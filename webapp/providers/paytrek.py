@@ -33,6 +33,7 @@ A declined card is not an exception: a charge answers 2xx and ``ChargeResult.fai
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -77,6 +78,7 @@ __all__ = [
 ]
 
 _MAX_MESSAGE = 500  # untrusted text: bounded
+_log = logging.getLogger(f"webapp.providers.{PROVIDER}")
 
 
 def paytrek_http(base_url: str, api_key: str, secret: str, **options: Any) -> ProviderHTTP:
@@ -176,10 +178,11 @@ class PaytrekClient:
         """``POST /api/v2/capture/``: settle a pre-authorised sale.
 
         ``sale_token`` goes in the body, as the v2 document says (public-notes §4.9: the old
-        python client's token-in-path is a bug). Returns the sale when Paytrek answers with it,
+        python client's token-in-path is a bug). Returns the sale when Paytrek answers with one,
         None for the documented short receipt (sale_token, amounts, ``succeeded``: no status or
-        currency): read the new state with ``get_sale``. ``ProviderUnavailable`` here has
-        ``outcome_unknown``: the caller reconciles with ``get_sale``.
+        currency): the call was accepted, and ``get_sale`` tells the new state. A 2xx with
+        ``succeeded: false`` raises ``ProviderRejected``. ``ProviderUnavailable`` here has
+        ``outcome_unknown``: the caller reconciles with ``get_sale``, never by repeating.
         """
         return self._sale_operation("/api/v2/capture/", sale_token, comments=comments)
 
@@ -209,9 +212,7 @@ class PaytrekClient:
         body = {"sale_token": sale_token}
         body.update({name: value for name, value in fields.items() if value is not None})
         response = self._http.request("POST", path, json=body)
-        data = response.data
-        if not isinstance(data, Mapping):
-            raise unexpected_response("the answer is not a JSON object")
+        data = response.data if isinstance(response.data, Mapping) else {}
         if data.get("succeeded") is False:
             # A 2xx that says no (e.g. 30005, 9000): refused, as a 4xx would be.
             code, merchant, customer = _error_fields(data)
@@ -222,7 +223,14 @@ class PaytrekClient:
                 merchant_message=merchant,
                 customer_message=customer,
             )
-        return Sale.from_wire(data) if is_sale(data) else None
+        if not is_sale(data):
+            return None  # the documented receipt: accepted, state not included
+        try:
+            return Sale.from_wire(data)
+        except ProviderError as error:
+            # Money moved (2xx): an unreadable sale must not look like a refusal to the caller.
+            _log.warning("%s answered 2xx with an unreadable sale: %s", path, error)
+            return None
 
 
 # --- errors -------------------------------------------------------------------------------------

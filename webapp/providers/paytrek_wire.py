@@ -28,7 +28,7 @@ _T = TypeVar("_T")
 # "Satışın durumu Paid, Ready to Send, Authorized veya PreAuthorized ise bu satışın başarılı bir
 # şekilde gerçekleştiğini gösterir" (paytrek-api.txt "Ödeme Akışı"; public-notes §4.4, §4.6).
 SUCCESS_STATUSES = frozenset({"Paid", "Ready to Send", "Authorized", "PreAuthorized"})
-# A manual-capture (pre_auth) sale settles here until captured or cancelled.
+# A manual-capture (pre_auth) sale settles here until it is captured.
 AUTHORIZED_STATUSES = frozenset({"Authorized", "PreAuthorized"})
 
 # The fields without which a body is not a sale object (paytrek-api.txt "Satış Oluşturma").

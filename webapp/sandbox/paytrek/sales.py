@@ -106,14 +106,16 @@ def card_on_file(number: str, month: int, year: int, holder: str) -> Record:
     }
 
 
-def _refused(sale: Record, detail: str = "") -> Refusal:
-    return Refusal(400, codes.INVALID_TRANSACTION, {"sale_token": [detail or shown_status(sale)]})
+def _wrong_state(sale: Record, rule: str) -> Refusal:
+    """30002: the sale's state forbids the request; the message says which rule."""
+    detail = f"Sale is {shown_status(sale)}; {rule}."
+    return Refusal(400, codes.INVALID_TRANSACTION, {"sale_token": [detail]})
 
 
 def _chargeable(sale_token: str) -> Record:
     sale = get(sale_token)
     if sale["status"] not in CHARGEABLE or now() >= sale["expires_at"]:
-        raise _refused(sale, f"Sale is {shown_status(sale)}.")
+        raise _wrong_state(sale, "only an unexpired Created or Declined sale is charged")
     return sale
 
 
@@ -150,8 +152,11 @@ def _transaction(sale: Record, card: Record, kind: str, amount: Decimal, **field
     }
 
 
-def _authorised(sale: Record, card: Record, error_code: str | None, secure: bool) -> Record:
-    """The sale after the bank's answer: paid or pre-authorised, else declined with the code."""
+def _authorised(
+    sale: Record, card: Record, installment: int, error_code: str | None, secure: bool
+) -> Record:
+    """The sale after the bank's answer: paid or pre-authorised, else declined with the code.
+    The installment is the one charged (the hosted form lets the customer choose it)."""
     succeeded_status = PREAUTHORIZED if sale["pre_auth"] else PAID
     status = succeeded_status if error_code is None else DECLINED
     kind = "PreAuth" if sale["pre_auth"] else "Sale"
@@ -170,6 +175,7 @@ def _authorised(sale: Record, card: Record, error_code: str | None, secure: bool
         sale["id"],
         status=status,
         financial_status=READY_TO_SEND if status == PAID else None,
+        installment=installment,
         transactions=[*sale["transactions"], entry],
     )
 
@@ -188,14 +194,19 @@ def charge(
         secure = sale["secure_option"] if secure is None else secure
         refused = _refused_before_authorisation(card, installment)
         if refused is None and secure:
-            return sale, _open_three_d(sale, card)
+            return sale, _open_three_d(sale, card, installment)
         answer = refused if refused is not None else _bank_answer(card)
-        return _authorised(sale, card, answer, secure=False), None
+        return _authorised(sale, card, installment, answer, secure=False), None
 
 
-def _open_three_d(sale: Record, card: Record) -> str:
+def _open_three_d(sale: Record, card: Record, installment: int) -> str:
     session_id = secrets.token_urlsafe(16)
-    record = {"sale_token": sale["sale_token"], "card": card, "done": False}
+    record = {
+        "sale_token": sale["sale_token"],
+        "card": card,
+        "installment": installment,
+        "done": False,
+    }
     current().store.insert(PROVIDER, THREE_D_SESSIONS, record, record_id=session_id)
     return session_id
 
@@ -219,7 +230,7 @@ def finish_three_d(session_id: str, password: str) -> Record:
             answer = _bank_answer(card)
         else:
             answer = cards.AUTHENTICATION_FAILURE
-        return _authorised(sale, card, answer, secure=True)
+        return _authorised(sale, card, session["installment"], answer, secure=True)
 
 
 def _followed_by(sale: Record, kind: str, amount: Decimal, **changes: Any) -> Record:
@@ -233,13 +244,13 @@ def capture(sale_token: str) -> Record:
     with current().store.locked():
         sale = get(sale_token)
         if sale["status"] != PREAUTHORIZED:
-            raise _refused(sale, f"Sale is {shown_status(sale)}, not PreAuthorized.")
+            raise _wrong_state(sale, "only a PreAuthorized sale is captured")
         return _followed_by(
             sale, "Capture", sale["amount"], status=PAID, financial_status=READY_TO_SEND
         )
 
 
-def remaining(sale: Record) -> Decimal:
+def _remaining(sale: Record) -> Decimal:
     return sale["amount"] - sale["refunded_amount"]
 
 
@@ -252,7 +263,7 @@ def cancel(sale_token: str) -> tuple[Record, Decimal]:
             raise Refusal(400, codes.PREAUTH_CANNOT_VOID)
         if sale["status"] not in REFUNDABLE:
             raise Refusal(400, codes.NOTHING_TO_CANCEL)
-        amount = remaining(sale)
+        amount = _remaining(sale)
         changes = {"status": CANCELLED, "refunded_amount": sale["amount"]}
         return _followed_by(sale, "Cancel", amount, **changes), amount
 
@@ -263,7 +274,7 @@ def refund(sale_token: str, amount: Decimal | None) -> tuple[Record, Decimal]:
         sale = get(sale_token)
         if sale["status"] not in REFUNDABLE:
             raise Refusal(400, codes.NOTHING_TO_CANCEL)
-        left = remaining(sale)
+        left = _remaining(sale)
         amount = left if amount is None else amount
         if amount > left:
             raise Refusal(400, codes.INVALID_AMOUNT, {"amount": [f"At most {left} remains."]})
