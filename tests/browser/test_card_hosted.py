@@ -95,3 +95,27 @@ def test_abandoned_hosted_page_keeps_the_checkout_open(page: Page, site, sandbox
         ).scalar_one()
         assert [a.status for a in row.attempts] == ["abandoned", "succeeded"]
         assert row.attempts[0].provider_order_id != row.attempts[1].provider_order_id
+
+
+def test_popup_opener_learns_the_result_by_post_message(page: Page, site, sandbox):
+    checkout = create_checkout(site, make_merchant(site))
+    page.goto(site.url + "/")  # the merchant's page: its origin is registered
+    page.evaluate(
+        "() => { window.results = []; window.addEventListener('message', "
+        "e => window.results.push({origin: e.origin, data: e.data})); }"
+    )
+    with page.expect_popup() as popup_info:
+        page.evaluate("url => window.open(url, 'checkout')", checkout["url"])
+    popup = popup_info.value
+    choose(popup, HOSTED)
+    pay_on_hosted_page(popup, PAID_CARD)
+    expect(popup.get_by_role("heading", name="Ödeme alındı")).to_be_visible()
+    page.wait_for_function("() => window.results.length > 0")
+    (message,) = page.evaluate("() => window.results")
+    assert message["origin"] == site.url
+    assert message["data"] == {
+        "type": "checkout.result",
+        "checkout_id": checkout["id"],
+        "order_id": "ORDER-1",
+        "status": "paid",
+    }

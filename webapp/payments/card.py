@@ -40,6 +40,7 @@ A = AttemptStatus
 # "Created" is a failure (public-notes §4.6 lists no complete set).
 IN_PROGRESS = frozenset({"Pending", "Processing", "In Progress"})
 CREATED = "Created"
+EXPIRED = "Expired"  # an unpaid sale past expires_at (about an hour, public-notes §4.3)
 # Backoff while a sale is still in progress when the customer lands (seconds).
 RECHECK_DELAYS = (0.25, 0.5, 1.0)
 
@@ -159,6 +160,8 @@ def apply_sale(attempt: Attempt, sale: Sale, cause: Cause, *, customer_back: boo
         # Nobody paid yet. Back from the page (or the sale expired): the attempt is abandoned.
         if customer_back or _expired(sale):
             settle(attempt, A.ABANDONED, cause)
+    elif sale.status == EXPIRED and sale.last_failure is None:
+        settle(attempt, A.ABANDONED, cause, note="Paytrek sale expired unpaid")
     elif sale.status not in IN_PROGRESS:
         failure = sale.last_failure
         if failure is not None:

@@ -1,0 +1,163 @@
+"""Card use cases against the live Paytrek simulator: settling, reconciliation, late successes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+from tests.support.sandbox import TEST_CONFIG, PaytrekCaller
+from webapp.extensions import db
+from webapp.models import Checkout, ReviewFlag
+from webapp.models.types import utcnow
+from webapp.payments import card
+from webapp.payments.status import Cause, timeline
+from webapp.providers.paytrek import Sale
+
+CUSTOMER = card.Customer(
+    first_name="Ayşe",
+    last_name="Yılmaz",
+    email="ayse@example.com",
+    ip_address="203.0.113.9",
+    address="Bağdat Cad. 1",
+    city="İstanbul",
+    country="TR",
+)
+
+
+@pytest.fixture
+def app(make_app, sandbox):
+    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
+
+
+@pytest.fixture
+def paytrek(sandbox):
+    return PaytrekCaller(sandbox)
+
+
+@pytest.fixture
+def checkout_id(app):
+    with app.app_context():
+        merchant, _ = factories.merchant()
+        row = factories.checkout(
+            merchant, items=[{"name": "Kitap", "quantity": 1, "unit_price_minor": 150_000}]
+        )
+        db.session.commit()
+        return row.public_id
+
+
+def load(checkout_id) -> Checkout:
+    return db.session.execute(
+        select(Checkout).where(Checkout.public_id == checkout_id)
+    ).scalar_one()
+
+
+def start(checkout_id) -> str:
+    checkout = load(checkout_id)
+    card.start_hosted(checkout, CUSTOMER, "https://site.example/return")
+    return load(checkout_id).attempts[-1].provider_reference
+
+
+def test_reconcile_settles_a_sale_nobody_came_back_for(app, runner, paytrek, checkout_id):
+    with app.app_context():
+        token = start(checkout_id)
+    assert paytrek.charge(token).json()["succeeded"] is True
+    first = runner.invoke(args=["reconcile", "--older-than-minutes", "0"])
+    assert "asked 1, settled 1" in first.output
+    second = runner.invoke(args=["reconcile", "--older-than-minutes", "0"])
+    assert "asked 0, settled 0, expired 0" in second.output
+    with app.app_context():
+        checkout = load(checkout_id)
+        assert checkout.status == "paid"
+        assert [(c.to_status, c.cause_kind) for c in timeline(checkout)] == [
+            ("pending", "customer"),
+            ("paid", "reconciliation"),
+        ]
+
+
+def test_reconcile_abandons_expired_sales_and_expires_checkouts(app, runner, sandbox, checkout_id):
+    with app.app_context():
+        start(checkout_id)
+        load(checkout_id).expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    result = runner.invoke(args=["reconcile", "--older-than-minutes", "0"])
+    assert "settled 0, expired 0" in result.output  # Paytrek's sale is still payable
+    sandbox.advance(2 * 3600)
+    result = runner.invoke(args=["reconcile", "--older-than-minutes", "0"])
+    assert "settled 1, expired 1" in result.output
+    with app.app_context():
+        checkout = load(checkout_id)
+        assert checkout.status == "expired"
+        assert [a.status for a in checkout.attempts] == ["abandoned"]
+
+
+def test_a_late_success_is_flagged_not_applied(app, paytrek, checkout_id):
+    with app.app_context():
+        first = start(checkout_id)
+        card.confirm_return(checkout_id, first)  # back without paying: abandoned
+        second = start(checkout_id)
+    assert first != second
+    paytrek.charge(second)
+    paytrek.charge(first)  # the older page was still open in another tab
+    with app.app_context():
+        card.confirm_return(checkout_id, second)
+        card.confirm_return(checkout_id, first)
+        checkout = load(checkout_id)
+        assert checkout.status == "paid"
+        assert [a.status for a in checkout.attempts] == ["succeeded", "succeeded"]
+        flags = db.session.execute(select(ReviewFlag)).scalars().all()
+        assert [f.kind for f in flags] == ["late_success"]
+        assert checkout.attempts[0].provider_order_id in flags[0].detail
+        assert [c.to_status for c in timeline(checkout)].count("paid") == 1
+
+
+def test_a_sale_for_another_amount_goes_to_review(app, checkout_id):
+    with app.app_context():
+        token = start(checkout_id)
+        attempt = load(checkout_id).attempts[0]
+        forged = Sale.from_wire(
+            {
+                "sale_token": token,
+                "order_id": attempt.provider_order_id,
+                "currency": "TRY",
+                "amount": "1.00",
+                "status": "Paid",
+            }
+        )
+        card.apply_sale(attempt, forged, Cause.return_page(), customer_back=True)
+        db.session.commit()
+        checkout = load(checkout_id)
+        assert checkout.status == "needs_review"
+        assert db.session.execute(select(ReviewFlag.kind)).scalar_one() == "amount_mismatch"
+
+
+def test_return_while_paytrek_is_down_then_recovers(app, sandbox, paytrek, checkout_id):
+    with app.app_context():
+        token = start(checkout_id)
+    paytrek.charge(token)
+    sandbox.fault("paytrek", "GET /api/v2/sale/<sale_token>/", status=503, count=20)
+    client = app.test_client()
+    response = client.get(f"/pay/{checkout_id}/return?token={token}")
+    assert response.status_code == 303
+    with app.app_context():
+        assert load(checkout_id).status == "pending"
+    sandbox.clear_faults()
+    page = client.get(f"/pay/{checkout_id}/result", headers={"Accept-Language": "en"})
+    assert "Payment received" in page.get_data(as_text=True)
+
+
+def test_return_by_cross_site_post_without_cookies(app, paytrek, checkout_id):
+    with app.app_context():
+        token = start(checkout_id)
+    paytrek.charge(token)
+    response = app.test_client().post(
+        f"/pay/{checkout_id}/return",
+        data={"token": token},
+        headers={"Origin": "https://bank.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/pay/{checkout_id}/result"
+    with app.app_context():
+        assert load(checkout_id).status == "paid"
