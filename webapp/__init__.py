@@ -56,6 +56,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.auth import bp as auth_bp
     from webapp.checkout import bp as checkout_bp
     from webapp.console import bp as console_bp
+    from webapp.hooks import bp as hooks_bp
     from webapp.pages import bp as pages_bp
 
     app.register_blueprint(pages_bp)
@@ -63,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(console_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(hooks_bp)
 
 
 def _register_hooks(app: Flask) -> None:

@@ -36,8 +36,23 @@ from webapp.urls import public_url
 
 bp = Blueprint("checkout", __name__, url_prefix="/pay")
 
-# Methods whose flow this site runs today; others a merchant lists are not shown.
-AVAILABLE = (Method.CARD_HOSTED, Method.CARD_3DS)
+# Bank-transfer methods each have their own page (registered by their own module on ``bp``),
+# reached from the checkout page once the payer's details are in.
+TRANSFER_PAGES = {
+    Method.PIENTEGRA_TRANSFER: "checkout.pientegra_transfer",
+    Method.NEXKASA_TRANSFER: "checkout.nexkasa_transfer",
+}
+
+
+def _available(checkout: Checkout) -> list[Method]:
+    """The merchant's methods that this site can run (a transfer page must be registered)."""
+    methods = []
+    for name in checkout.methods:
+        method = Method(name)
+        page = TRANSFER_PAGES.get(method)
+        if page is None or page in current_app.view_functions:
+            methods.append(method)
+    return methods
 
 
 def _checkout(checkout_id: str) -> Checkout:
@@ -87,13 +102,15 @@ def show(checkout_id: str):
         _refresh_pending(checkout)
     if checkout.status not in (CheckoutStatus.OPEN, CheckoutStatus.PENDING):
         return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
-    form = customer_details.form_for(checkout, [m for m in AVAILABLE if m in checkout.methods])
+    form = customer_details.form_for(checkout, _available(checkout))
     error = None
     if form.validate_on_submit():
         customer_details.save(checkout, form)
         method = Method(form.method.data)
         if method == Method.CARD_3DS:
             return redirect(url_for("checkout.card_form", checkout_id=checkout_id), 303)
+        if method in TRANSFER_PAGES:
+            return redirect(url_for(TRANSFER_PAGES[method], checkout_id=checkout_id), 303)
         try:
             target = card.start_hosted(
                 checkout, customer_details.customer(checkout, _language()), _return_url(checkout)

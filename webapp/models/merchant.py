@@ -34,6 +34,8 @@ class Merchant(db.Model):
     allowed_return_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
     # A checkout fails for good only when this many attempts have failed.
     attempt_limit: Mapped[int] = mapped_column(default=5)
+    # Where a payout goes when the merchant does not name a provider.
+    default_payout_provider: Mapped[str] = mapped_column(String(16), default="pientegra")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @classmethod

@@ -94,6 +94,15 @@ class Attempt(_Amount, db.Model):
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     # Set when a capture/cancel/refund timed out: nothing more until the sale is read again.
     outcome_unknown: Mapped[bool] = mapped_column(default=False)
+    # Bank transfers: the key and body hash are stored before the first request is sent, so a
+    # retry after a timeout or a crash reuses both (Pientegra idempotency).
+    idempotency_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    provider_transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    bank_details: Mapped[dict | None] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_minor: Mapped[int | None] = mapped_column(BigInteger)
+    credited_minor: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -136,6 +145,17 @@ class Payout(_Amount, db.Model):
     customer_ref: Mapped[str] = mapped_column(String(100))
     iban: Mapped[str] = mapped_column(String(34))
     holder_name: Mapped[str] = mapped_column(String(200))
+    customer_label: Mapped[str | None] = mapped_column(String(128))
+    # A payout link creates at most one payout: a copied or replayed link sends nothing twice.
+    link_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    reference_no: Mapped[str | None] = mapped_column(String(64))
+    provider_transaction_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_status: Mapped[str | None] = mapped_column(String(32))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -36,12 +36,8 @@ class Report:
 def reconcile(older_than: timedelta) -> Report:
     report = Report()
     cause = Cause.reconciliation()
-    for attempt in _stale_card_attempts(older_than):
-        report.asked += 1
-        before = attempt.status
-        card.refresh(attempt, cause, customer_back=False)
-        if attempt.status != before:
-            report.settled += 1
+    for provider_step in STEPS:
+        provider_step(older_than, cause, report)
     for checkout in _expired_checkouts():
         checkout = lock(Checkout, checkout.id)
         if checkout.status in PAYABLE and not _has_started_attempt(checkout):
@@ -51,6 +47,20 @@ def reconcile(older_than: timedelta) -> Report:
     report.pruned_keys = idempotency.prune()
     db.session.commit()
     return report
+
+
+def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report) -> None:
+    """Paytrek: ask about sales nobody came back from."""
+    for attempt in _stale_card_attempts(older_than):
+        report.asked += 1
+        before = attempt.status
+        card.refresh(attempt, cause, customer_back=False)
+        if attempt.status != before:
+            report.settled += 1
+
+
+# One step per provider, run in this order: each asks its provider (or queues for staff).
+STEPS = [reconcile_card_attempts]
 
 
 def _stale_card_attempts(older_than: timedelta) -> list[Attempt]:
