@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from functools import wraps
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, g
 from sqlalchemy import select
 
+from webapp.api.idempotent import idempotent
 from webapp.api.responses import ApiError, authenticate_merchant, error_response, json_body
 from webapp.api.serializers import checkout_json
 from webapp.extensions import csrf, db
 from webapp.models import Checkout
-from webapp.payments import idempotency
 from webapp.payments.checkouts import OrderExists, SpecError, create_checkout, parse_spec
 from webapp.security import cross_site_allowed
 
@@ -21,63 +20,9 @@ csrf.exempt(bp)  # Bearer-authenticated: no cookies, so no cross-site forgery to
 bp.before_request(authenticate_merchant)
 bp.register_error_handler(ApiError, error_response)
 
-MAX_KEY_LENGTH = 255
-
 
 def _json(payload: dict, status: int) -> Response:
     return Response(json.dumps(payload), status=status, mimetype="application/json")
-
-
-def idempotent(required: bool):
-    """Replay the first answer for a retried request carrying the same Idempotency-Key."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            key = request.headers.get("Idempotency-Key")
-            if key is None:
-                if required:
-                    raise ApiError(
-                        400, "idempotency_key_required", "Send an Idempotency-Key header."
-                    )
-                return view(*args, **kwargs)
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-                raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key is malformed.")
-            fingerprint = idempotency.request_fingerprint(request.method, request.path, json_body())
-            try:
-                claimed = idempotency.claim(g.merchant, key, fingerprint)
-            except idempotency.KeyReused:
-                raise ApiError(
-                    422,
-                    "idempotency_key_reused",
-                    "This Idempotency-Key was used for a different request.",
-                ) from None
-            except idempotency.KeyInFlight:
-                raise ApiError(
-                    409,
-                    "idempotency_key_in_use",
-                    "A request with this Idempotency-Key is still running; retry later.",
-                ) from None
-            if isinstance(claimed, idempotency.Replay):
-                response = Response(claimed.body, claimed.status, mimetype="application/json")
-                response.headers["Idempotent-Replayed"] = "true"
-                return response
-            try:
-                response = view(*args, **kwargs)
-            except ApiError as error:
-                response = error_response(error)
-            except Exception:
-                idempotency.release(claimed)
-                raise
-            if response.status_code >= 500:
-                idempotency.release(claimed)
-            else:
-                idempotency.complete(claimed, response.status_code, response.get_data())
-            return response
-
-        return wrapper
-
-    return decorate
 
 
 @bp.post("/checkouts")
