@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from sqlalchemy import select
 
 from webapp.checkout import customer_details
 from webapp.checkout.declines import customer_message
@@ -28,6 +27,7 @@ from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
 from webapp.models.types import utcnow
 from webapp.payments import card, checkout_links, links
 from webapp.payments.attempts import NotPayable
+from webapp.payments.checkouts import find_by_public_id
 from webapp.payments.methods import Method
 from webapp.payments.status import Cause
 from webapp.providers.errors import ProviderError
@@ -56,9 +56,7 @@ def _available(checkout: Checkout) -> list[Method]:
 
 
 def _checkout(checkout_id: str) -> Checkout:
-    checkout = db.session.execute(
-        select(Checkout).where(Checkout.public_id == checkout_id)
-    ).scalar_one_or_none()
+    checkout = find_by_public_id(checkout_id)
     if checkout is None:
         abort(404)
     return checkout

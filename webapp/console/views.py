@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Checkout, CheckoutStatus, ReviewFlag
 from webapp.money import Money, MoneyError
 from webapp.payments import card_operations as ops
+from webapp.payments.checkouts import find_by_public_id
 from webapp.payments.status import timeline
 from webapp.providers.errors import ProviderError
 
@@ -56,9 +57,7 @@ def checkouts():
 
 
 def _checkout(checkout_id: str) -> Checkout:
-    checkout = db.session.execute(
-        select(Checkout).where(Checkout.public_id == checkout_id)
-    ).scalar_one_or_none()
+    checkout = find_by_public_id(checkout_id)
     if checkout is None:
         abort(404)
     return checkout

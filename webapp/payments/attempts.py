@@ -122,6 +122,8 @@ def _settle_success(checkout: Checkout, attempt: Attempt, outcome: AttemptStatus
         )
         return
     target = C.AUTHORIZED if outcome == A.AUTHORIZED else C.PAID
+    checkout.method, checkout.provider = attempt.method, attempt.provider
+    checkout.provider_reference = attempt.provider_reference
     transition(checkout, target, cause)
 
 

@@ -138,6 +138,11 @@ def create_checkout(merchant: Merchant, spec: CheckoutSpec) -> Checkout:
     return checkout
 
 
+def find_by_public_id(public_id: str) -> Checkout | None:
+    statement = select(Checkout).where(Checkout.public_id == public_id)
+    return db.session.execute(statement).scalar_one_or_none()
+
+
 def find_by_order(merchant: Merchant, order_id: str) -> Checkout | None:
     statement = select(Checkout).where(
         Checkout.merchant_id == merchant.id, Checkout.order_id == order_id
