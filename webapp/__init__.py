@@ -58,6 +58,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.console import bp as console_bp
     from webapp.hooks import bp as hooks_bp
     from webapp.pages import bp as pages_bp
+    from webapp.payout import bp as payout_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(auth_bp)
@@ -65,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hooks_bp)
+    app.register_blueprint(payout_bp)
 
 
 def _register_hooks(app: Flask) -> None:

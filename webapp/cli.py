@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.models import ROLES, Merchant, StaffUser
 from webapp.models.types import utcnow
 from webapp.payments.checkout_links import build_link
+from webapp.payments.payout_links import build_payout_link
 from webapp.payments.reconcile import reconcile
 from webapp.urls import public_url
 
@@ -119,7 +120,7 @@ def reconcile_command(older_than_minutes: int) -> None:
     report = reconcile(timedelta(minutes=older_than_minutes))
     click.echo(
         f"asked {report.asked}, settled {report.settled}, expired {report.expired}, "
-        f"pruned {report.pruned_keys} idempotency keys"
+        f"queued {report.queued} for staff, pruned {report.pruned_keys} idempotency keys"
     )
 
 
@@ -147,9 +148,37 @@ def checkout_link(merchant_id: str, expires_in: int, **fields: str) -> None:
     click.echo(f'<a href="{escape(url)}" class="pay-button">Öde / Pay</a>')
 
 
+@click.command("payout-link")
+@click.option("--merchant", "merchant_id", required=True, help="The merchant's public id.")
+@click.option("--link-id", required=True, help="Yours; one payout per link id.")
+@click.option("--customer-id", required=True, help="Your customer's id.")
+@click.option("--max-amount", required=True, help="Decimal TRY, e.g. 2500.00")
+@click.option("--expires-in", default=86400, show_default=True, type=click.IntRange(300, 604800))
+@with_appcontext
+def payout_link(merchant_id: str, link_id: str, customer_id: str, max_amount: str, expires_in: int):
+    """Print a signed payout link: the customer enters an IBAN and an amount up to the maximum."""
+    merchant = db.session.execute(
+        select(Merchant).where(Merchant.public_id == merchant_id)
+    ).scalar_one_or_none()
+    if merchant is None:
+        raise click.ClickException(f"no merchant {merchant_id}")
+    expires = str(int((utcnow() + timedelta(seconds=expires_in)).timestamp()))
+    fields = {
+        "link_id": link_id,
+        "customer_id": customer_id,
+        "max_amount": max_amount,
+        "expires": expires,
+    }
+    try:
+        click.echo(build_payout_link(merchant, public_url("payout.open_link"), fields))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(merchant_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(reconcile_command)
     app.cli.add_command(checkout_link)
+    app.cli.add_command(payout_link)

@@ -74,6 +74,12 @@ def load_settings(
         "PUBLIC_RATE_LIMIT": str(source.get("PUBLIC_RATE_LIMIT") or "300 per minute"),
         "RATELIMIT_ENABLED": _bool(source, "RATELIMIT_ENABLED", default=True),
         "NEXKASA_CALLBACK_IPS": _networks(source, "NEXKASA_CALLBACK_IPS"),
+        # Pientegra webhooks: how far `t` may be from our clock, and whether an authentic but
+        # stale body with an eventId we never saw (Pientegra's replay resends the old `t`) passes.
+        "PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS": _int(
+            source, "PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS", default=300, minimum=1
+        ),
+        "PIENTEGRA_ACCEPT_REPLAYS": _bool(source, "PIENTEGRA_ACCEPT_REPLAYS", default=False),
     }
     if settings["LOGIN_MAX_FAILURES"] > 10:
         raise ConfigError("LOGIN_MAX_FAILURES: at most 10 failures may precede a lockout")

@@ -17,8 +17,10 @@ from webapp.extensions import client_address
 LIMITS: dict[str, tuple[str, list[str]]] = {
     "auth.login": ("LOGIN_RATE_LIMIT", ["POST"]),
 }
-# Load balancers poll these; static files are cheap and cached.
+# Load balancers poll these; static files are cheap and cached; providers call the webhooks
+# from a few fixed addresses, some never retry, and every call is authenticated before it acts.
 EXEMPT = ("pages.healthz", "pages.readyz", "static")
+EXEMPT_BLUEPRINTS = ("hooks",)
 
 
 def init_app(app: Flask) -> Limiter:
@@ -33,6 +35,8 @@ def init_app(app: Flask) -> Limiter:
         app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     for endpoint in EXEMPT:
         limiter.exempt(app.view_functions[endpoint])
+    for name in EXEMPT_BLUEPRINTS:
+        limiter.exempt(app.blueprints[name])
     # Limits hold the limiter weakly: the app must keep it alive.
     app.extensions["rate_limiter"] = limiter
     return limiter

@@ -52,6 +52,10 @@ def checkout_json(checkout: Checkout) -> dict:
                 "error_code": attempt.error_code,
                 "error_message": attempt.merchant_message,
                 "refunded": _amount(attempt.refunded_minor, attempt.currency),
+                # Bank transfers: the amount the provider actually credited (null until approved).
+                "credited_amount": None
+                if attempt.credited_minor is None
+                else _amount(attempt.credited_minor, attempt.currency),
                 "created_at": _time(attempt.created_at),
             }
             for attempt in checkout.attempts

@@ -71,13 +71,22 @@ def _return_url(checkout: Checkout) -> str:
     return public_url("checkout.provider_return", checkout_id=checkout.public_id)
 
 
+def _is_unsettled_card(attempt: Attempt) -> bool:
+    """Card attempts are confirmed by asking Paytrek; transfers wait for their webhooks."""
+    return (
+        attempt.provider == "paytrek"
+        and attempt.status == AttemptStatus.STARTED
+        and attempt.provider_reference is not None
+    )
+
+
 def _refresh_pending(checkout: Checkout) -> None:
     """Ask Paytrek about unsettled attempts, so a paid or declined one shows as such. A sale not
     yet paid stays started: the customer may still be paying in another tab."""
     if checkout.status != CheckoutStatus.PENDING:
         return
     for attempt in list(checkout.attempts):
-        if attempt.status == AttemptStatus.STARTED and attempt.provider_reference:
+        if _is_unsettled_card(attempt):
             card.refresh(attempt, Cause.customer(attempt.provider_order_id), customer_back=False)
     db.session.refresh(checkout)
 
@@ -202,7 +211,7 @@ def result(checkout_id: str):
     last = checkout.attempts[-1] if checkout.attempts else None
     if last is None and checkout.status == CheckoutStatus.OPEN:
         return redirect(url_for("checkout.show", checkout_id=checkout_id), 303)
-    if checkout.status == CheckoutStatus.PENDING and last is not None and last.provider_reference:
+    if checkout.status == CheckoutStatus.PENDING and last is not None and _is_unsettled_card(last):
         card.refresh(last, Cause.customer(last.provider_order_id), customer_back=False)
         db.session.refresh(checkout)
     return render_template(

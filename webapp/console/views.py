@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from webapp.console.forms import RefundForm
 from webapp.extensions import db
@@ -66,15 +66,12 @@ def _checkout(checkout_id: str) -> Checkout:
 @bp.get("/checkouts/<checkout_id>")
 def checkout_detail(checkout_id: str):
     checkout = _checkout(checkout_id)
-    flags = (
-        db.session.execute(
-            select(ReviewFlag).where(
-                ReviewFlag.entity_type == "checkout", ReviewFlag.entity_id == checkout.id
-            )
-        )
-        .scalars()
-        .all()
+    attempt_ids = [attempt.id for attempt in checkout.attempts]
+    about_this = or_(
+        and_(ReviewFlag.entity_type == "checkout", ReviewFlag.entity_id == checkout.id),
+        and_(ReviewFlag.entity_type == "attempt", ReviewFlag.entity_id.in_(attempt_ids)),
     )
+    flags = db.session.execute(select(ReviewFlag).where(about_this)).scalars().all()
     return render_template(
         "console/checkout.html",
         checkout=checkout,

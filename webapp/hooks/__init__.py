@@ -6,6 +6,8 @@ with its unique key in the same transaction that applies it (``webapp.payments.i
 handler lives in its own module, imported here so it registers on ``bp``.
 """
 
+import webapp.hooks.pientegra  # noqa: F401  (registers /hooks/pientegra on bp)
+from webapp.hooks import nexkasa  # noqa: F401  (registers /hooks/nexkasa/<reference> on bp)
 from webapp.hooks.blueprint import bp
 
 __all__ = ["bp"]

@@ -19,6 +19,8 @@ from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
 from webapp.models.types import utcnow
 from webapp.payments import card, idempotency
 from webapp.payments.attempts import PAYABLE
+from webapp.payments.nexkasa_reconcile import reconcile_nexkasa
+from webapp.payments.pientegra_reconcile import reconcile_pientegra
 from webapp.payments.status import Cause, lock, transition
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ class Report:
     asked: int = 0
     settled: int = 0
     expired: int = 0
+    queued: int = 0  # handed to staff: providers without a status lookup (NexKasa)
     pruned_keys: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -60,7 +63,7 @@ def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report)
 
 
 # One step per provider, run in this order: each asks its provider (or queues for staff).
-STEPS = [reconcile_card_attempts]
+STEPS = [reconcile_card_attempts, reconcile_pientegra, reconcile_nexkasa]
 
 
 def _stale_card_attempts(older_than: timedelta) -> list[Attempt]:

@@ -1,0 +1,378 @@
+"""NexKasa callbacks: verified (token, address, signature), matched, stored once, applied once.
+
+End-to-end tests run the app as a live server that the sandbox's operator calls back; the
+security checks post to the app directly, from the addresses they need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import requests
+import simplejson
+from sqlalchemy import select
+
+from tests import factories
+from tests.integration.test_nexkasa_deposits import CUSTOMER, TOKEN, load, new_checkout
+from tests.support.live_server import LiveServer
+from tests.support.sandbox import TEST_CONFIG, SandboxControl
+from webapp.extensions import db
+from webapp.models import Attempt, Payout, ProviderEvent, ReviewFlag
+from webapp.payments import nexkasa_deposits as deposits
+from webapp.payments.nexkasa_callbacks import callback_url
+from webapp.payments.status import timeline
+
+SECRET = TEST_CONFIG["NEXKASA_WEBHOOK_SECRET"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def app(make_app, sandbox):
+    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
+
+
+@pytest.fixture
+def live(make_app, sandbox) -> Iterator[LiveServer]:
+    """The app as a live server whose callback URLs point at itself, as in production."""
+    app = make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
+    with LiveServer(app) as server:
+        app.config["PUBLIC_BASE_URL"] = server.url
+        server.app = app
+        yield server
+
+
+def started_deposit(app, **checkout_fields) -> tuple[str, str]:
+    """A checkout with a NexKasa deposit waiting; its id and the attempt's reference."""
+    checkout_id = new_checkout(app, **checkout_fields)
+    with app.app_context():
+        attempt = deposits.start_deposit(load(checkout_id), "Ayşe Yılmaz", None)
+        return checkout_id, attempt.provider_order_id
+
+
+def signed(payload: dict, secret: str = SECRET) -> tuple[bytes, dict[str, str]]:
+    """NexKasa's signed callback: sorted keys, the amount a JSON number, HMAC of the body."""
+    body = simplejson.dumps(payload, use_decimal=True, sort_keys=True).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-NexKasa-Signature": signature}
+
+
+def plain(payload: dict) -> tuple[bytes, dict[str, str]]:
+    return json.dumps(payload).encode(), {}
+
+
+def decision(transaction_id: int, status: str = "APPROVED", **fields) -> dict:
+    return {
+        "transaction_id": transaction_id,
+        "status": status,
+        "external_id": CUSTOMER,
+        "amount": "1500.00",
+        "type": "DEPOSIT",
+        **fields,
+    }
+
+
+def post(client, reference: str, body_and_headers, token: str = TOKEN, **environ):
+    body, headers = body_and_headers
+    return client.post(
+        f"/hooks/nexkasa/{reference}?token={token}",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        environ_base={"REMOTE_ADDR": "127.0.0.1", **environ},
+    )
+
+
+def events(app) -> list[tuple[str, bool]]:
+    with app.app_context():
+        rows = db.session.execute(select(ProviderEvent).order_by(ProviderEvent.id)).scalars()
+        return [(row.event_key, row.applied) for row in rows]
+
+
+def open_flags(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(ReviewFlag).where(ReviewFlag.resolved_at.is_(None)).order_by(ReviewFlag.id)
+        ).scalars()
+        return [(row.entity_type, row.kind) for row in rows]
+
+
+# --- end to end: the sandbox operator decides --------------------------------------------------
+
+
+def test_an_approved_deposit_is_paid_once_from_its_two_callbacks(live, sandbox: SandboxControl):
+    checkout_id, reference = started_deposit(live.app)
+    (tx,) = sandbox.records("nexkasa", "transactions")
+    sandbox.approve("nexkasa", tx["id"])
+    deliveries = sandbox.wait_for_webhooks_idle()
+
+    assert [(d["status"], "X-NexKasa-Signature" in d["headers"]) for d in deliveries] == [
+        (200, True),
+        (200, False),
+    ]
+    assert events(live.app) == [(f"{tx['id']}:APPROVED", True)]
+    with live.app.app_context():
+        checkout = load(checkout_id)
+        (attempt,) = checkout.attempts
+        assert (checkout.status, attempt.status) == ("paid", "succeeded")
+        assert attempt.provider_transaction_id == str(tx["id"])  # learned from the callback
+        assert [(c.to_status, c.cause_kind, c.cause_ref) for c in timeline(checkout)][-1] == (
+            "paid",
+            "webhook",
+            f"nexkasa:{tx['id']}:APPROVED",
+        )
+    assert reference == f"{checkout_id}-1"
+    result = requests.get(f"{live.url}/pay/{checkout_id}/transfer/nexkasa/status", timeout=5).json()
+    assert result == {"state": "decided", "next": f"/pay/{checkout_id}/result"}
+
+
+def test_a_rejected_deposit_fails_the_attempt_and_reopens_the_checkout(live, sandbox):
+    checkout_id, _ = started_deposit(live.app)
+    (tx,) = sandbox.records("nexkasa", "transactions")
+    sandbox.reject("nexkasa", tx["id"], reason="Dekont bulunamadı")
+    assert [d["status"] for d in sandbox.wait_for_webhooks_idle()] == [200, 200]
+    with live.app.app_context():
+        checkout = load(checkout_id)
+        (attempt,) = checkout.attempts
+        assert (checkout.status, attempt.status, attempt.error_code) == (
+            "open",
+            "failed",
+            "rejected",
+        )
+        assert attempt.merchant_message == "Dekont bulunamadı"
+
+
+def test_a_withdrawal_goes_through_the_operator_queue_to_sent(live, sandbox, nexkasa):
+    with live.app.app_context():
+        merchant, _ = factories.merchant()
+        payout = factories.payout(merchant, provider="nexkasa", status="pending")
+        db.session.commit()
+        public_id, url = payout.public_id, callback_url(payout.public_id)
+    response = nexkasa.withdraw(amount="2500.00", external_id=public_id, callback_url=url)
+    transaction_id = response.json()["transaction_id"]
+    waiting = decision(
+        transaction_id, "WAITING_ASSIGNMENT", external_id=public_id, amount="2500.00",
+        type="WITHDRAW",
+    )  # fmt: skip
+    assert post(live.app.test_client(), public_id, plain(waiting)).status_code == 200
+    sandbox.assign("nexkasa", transaction_id)
+    sandbox.approve("nexkasa", transaction_id)
+    assert [d["status"] for d in sandbox.wait_for_webhooks_idle()] == [200, 200]
+    with live.app.app_context():
+        payout = db.session.get(Payout, payout.id)
+        assert (payout.status, payout.provider_status) == ("sent", "APPROVED")
+        assert payout.provider_transaction_id == str(transaction_id)
+    assert [key for key, _ in events(live.app)] == [
+        f"{transaction_id}:WAITING_ASSIGNMENT",
+        f"{transaction_id}:APPROVED",
+    ]
+
+
+def test_a_rejected_withdrawal_is_rejected_with_the_reason(live, sandbox, nexkasa):
+    with live.app.app_context():
+        merchant, _ = factories.merchant()
+        payout = factories.payout(merchant, provider="nexkasa", status="pending")
+        db.session.commit()
+        public_id, url = payout.public_id, callback_url(payout.public_id)
+    response = nexkasa.withdraw(amount="2500.00", external_id=public_id, callback_url=url)
+    sandbox.reject("nexkasa", response.json()["transaction_id"], reason="IBAN hatalı")
+    assert [d["status"] for d in sandbox.wait_for_webhooks_idle()] == [200, 200]
+    with live.app.app_context():
+        payout = db.session.get(Payout, payout.id)
+        assert (payout.status, payout.error_message) == ("rejected", "IBAN hatalı")
+
+
+# --- who may call ------------------------------------------------------------------------------
+
+
+def test_a_wrong_or_missing_token_is_refused_and_nothing_is_stored(app):
+    _, reference = started_deposit(app)
+    client = app.test_client()
+    assert post(client, reference, plain(decision(1)), token="guess").status_code == 403
+    response = client.post(f"/hooks/nexkasa/{reference}", json=decision(1))
+    assert response.status_code == 403
+    assert response.get_json()["status"] == "forbidden"
+    assert events(app) == []
+
+
+def test_only_the_allowed_addresses_may_call(make_app, sandbox):
+    app = make_app(SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", **TEST_CONFIG)
+    _, reference = started_deposit(app)
+    client = app.test_client()
+    assert post(client, reference, plain(decision(7))).status_code == 403  # from 127.0.0.1
+    assert events(app) == []
+    response = post(client, reference, plain(decision(7)), REMOTE_ADDR="203.0.113.20")
+    assert response.status_code == 200
+
+
+def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(make_app, sandbox):
+    app = make_app(
+        SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="0",
+        **TEST_CONFIG,
+    )  # fmt: skip
+    _, reference = started_deposit(app)
+    spoofed = {"X-Forwarded-For": "203.0.113.20"}
+    body, headers = plain(decision(7))
+    response = post(app.test_client(), reference, (body, {**headers, **spoofed}))
+    assert response.status_code == 403
+    assert events(app) == []
+
+
+def test_behind_one_trusted_proxy_the_forwarded_address_counts(make_app, sandbox):
+    app = make_app(
+        SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="1",
+        **TEST_CONFIG,
+    )  # fmt: skip
+    _, reference = started_deposit(app)
+    client = app.test_client()
+    forged = {"X-Forwarded-For": "203.0.113.20, 198.51.100.7"}  # the proxy saw 198.51.100.7
+    body, _ = plain(decision(7))
+    assert post(client, reference, (body, forged), REMOTE_ADDR="10.0.0.2").status_code == 403
+    proxied = {"X-Forwarded-For": "203.0.113.20"}
+    assert post(client, reference, (body, proxied), REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_a_bad_signature_is_refused(app):
+    _, reference = started_deposit(app)
+    client = app.test_client()
+    payload = decision(9, amount=Decimal("1500.0"), message="Success", processed_at=None)
+    assert post(client, reference, signed(payload, secret="not-ours")).status_code == 403
+    body, headers = signed(payload)
+    tampered = body.replace(b"1500.0", b"1.0")
+    assert post(client, reference, (tampered, headers)).status_code == 403
+    assert events(app) == []
+    assert post(client, reference, (body, headers)).status_code == 200
+
+
+# --- what it says ------------------------------------------------------------------------------
+
+
+def test_the_two_callbacks_of_one_decision_apply_once(app):
+    checkout_id, reference = started_deposit(app)
+    client = app.test_client()
+    first = post(
+        client,
+        reference,
+        signed(decision(42, amount=Decimal("1500.0"), message="Success", processed_at="x")),
+    )
+    second = post(client, reference, plain(decision(42)))
+    assert (first.status_code, first.get_json()["status"]) == (200, "ok")
+    assert (second.status_code, second.get_json()["status"]) == (200, "duplicate")
+    assert events(app) == [("42:APPROVED", True)]
+    with app.app_context():
+        assert [c.to_status for c in timeline(load(checkout_id))].count("paid") == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"amount": "15.00"}, "amount 15.00, expected 1500.00"),
+        ({"type": "WITHDRAW"}, "type WITHDRAW, expected DEPOSIT"),
+        ({"external_id": "someone-else"}, "external_id"),
+    ],
+)
+def test_a_callback_that_does_not_match_is_refused_but_kept_for_staff(app, change, problem):
+    checkout_id, reference = started_deposit(app)
+    client = app.test_client()
+    response = post(client, reference, plain(decision(42, **change)))
+    assert response.status_code == 422
+    assert problem in response.get_json()["message"]
+    ((key, applied),) = events(app)
+    assert key.startswith("42:APPROVED:refused:") and applied is False
+    assert open_flags(app) == [("attempt", "nexkasa_mismatch")]
+    with app.app_context():
+        assert load(checkout_id).status == "pending"
+        (stored,) = db.session.execute(select(ProviderEvent)).scalars()
+        assert json.loads(stored.raw_body) == decision(42, **change)
+    # The refused one never shadows the genuine callback of the same decision.
+    assert post(client, reference, plain(decision(42))).get_json()["status"] == "ok"
+    with app.app_context():
+        assert load(checkout_id).status == "paid"
+
+
+def test_a_second_transaction_for_a_learned_deposit_is_refused(app):
+    checkout_id, reference = started_deposit(app)
+    client = app.test_client()
+    assert post(client, reference, plain(decision(42, "REJECTED"))).status_code == 200
+    response = post(client, reference, plain(decision(43)))
+    assert response.status_code == 422
+    assert "transaction 43, expected 42" in response.get_json()["message"]
+    with app.app_context():
+        assert [a.status for a in load(checkout_id).attempts] == ["failed"]
+
+
+def test_an_unknown_reference_or_an_unreadable_body_is_kept_and_flagged(app):
+    client = app.test_client()
+    assert post(client, "co_nothing-1", plain(decision(5))).status_code == 404
+    assert post(client, "co_nothing-1", (b"{not json", {})).status_code == 400
+    assert [applied for _, applied in events(app)] == [False, False]
+    assert open_flags(app) == [("event", "nexkasa_unmatched"), ("event", "nexkasa_unmatched")]
+
+
+def test_a_contradicting_decision_is_kept_and_flagged(app):
+    _, reference = started_deposit(app)
+    client = app.test_client()
+    assert post(client, reference, plain(decision(42))).status_code == 200
+    response = post(client, reference, plain(decision(42, "REJECTED")))
+    assert response.status_code == 200
+    assert events(app)[-1] == ("42:REJECTED", False)
+    assert open_flags(app) == [("attempt", "nexkasa_conflict")]
+    with app.app_context():
+        assert db.session.execute(select(Attempt.status)).scalar_one() == "succeeded"
+
+
+# --- the token never reaches a log -------------------------------------------------------------
+
+
+def test_the_callback_token_is_never_logged(live, sandbox: SandboxControl, caplog):
+    caplog.set_level(logging.DEBUG)
+    _, reference = started_deposit(live.app)
+    (tx,) = sandbox.records("nexkasa", "transactions")
+    wrong = "wrong-token-do-not-log-me"
+    requests.post(
+        f"{live.url}/hooks/nexkasa/{reference}?token={wrong}", json=decision(1), timeout=5
+    )
+    sandbox.approve("nexkasa", tx["id"])
+    assert [d["status"] for d in sandbox.wait_for_webhooks_idle()] == [200, 200]
+
+    records = [record.getMessage() for record in caplog.records]
+    assert any(f"/hooks/nexkasa/{reference}" in message for message in records)  # logged...
+    for secret in (TOKEN, wrong):  # ...without the token
+        assert not any(secret in message for message in records)
+        assert secret not in caplog.text
+
+
+def test_gunicorns_access_log_leaves_the_query_string_out():
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    settings: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), settings)  # noqa: S102 (our own config file)
+    config = Config()
+    config.set("access_log_format", settings["access_log_format"])
+
+    class Response:
+        status, sent, headers = "200 OK", 2, ()
+
+    class Request:
+        headers = ()
+
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"/hooks/nexkasa/co_x-1?token={TOKEN}",
+        "PATH_INFO": "/hooks/nexkasa/co_x-1",
+        "QUERY_STRING": f"token={TOKEN}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "203.0.113.20",
+    }
+    atoms = Logger(config).atoms(Response(), Request(), environ, timedelta(milliseconds=3))
+    line = settings["access_log_format"] % atoms
+    assert "/hooks/nexkasa/co_x-1" in line
+    assert TOKEN not in line and "token" not in line

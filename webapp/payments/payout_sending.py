@@ -1,0 +1,221 @@
+"""Sending a payout to its provider, and what each provider answer does to it.
+
+Trust boundary: the payout row is ours (validated when created); everything a provider answers is
+untrusted and arrives as the typed results and exceptions of ``webapp.providers``. No provider
+answer escapes as an exception: each becomes a status, an error on the row or a review flag, and
+``send_payout`` commits it.
+
+Pientegra: the Idempotency-Key (a UUID made once per payout) and a hash of the body were committed
+with the payout before the first attempt, so every send, however late, is the same request: a
+lost answer or a ``duplicate_idempotency_key`` leaves the payout ``requested`` with
+``outcome_unknown`` for a resend; ``idempotency_key_reuse_with_different_body`` is a bug and goes
+to staff, never resent.
+
+NexKasa has no idempotency key and no status lookup, so nothing is resent blindly: a timeout or
+5xx puts the payout in ``needs_review`` for staff, whose cautious resend (``retry_payout`` with
+``panel_checked``) learns from a 409 that the first request exists. A 429 leaves it ``requested``
+("busy"), safe to send again because NexKasa refused it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from urllib.parse import quote
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Payout, PayoutStatus
+from webapp.models.types import utcnow
+from webapp.payments import clients
+from webapp.payments.attempts import flag
+from webapp.payments.status import Cause, can_transition, lock, transition
+from webapp.providers import nexkasa, pientegra
+from webapp.providers.errors import (
+    ProviderAuthError,
+    ProviderError,
+    ProviderRateLimited,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from webapp.providers.pientegra_wire import withdrawal_to_wire
+from webapp.urls import public_url
+
+P = PayoutStatus
+PIENTEGRA, NEXKASA = "pientegra", "nexkasa"
+PROVIDERS = (PIENTEGRA, NEXKASA)
+NEXKASA_QUEUED = "WAITING_ASSIGNMENT"  # shown as "in the operator queue"
+
+
+class NotRetryable(Exception):
+    """This payout cannot be sent again as it stands (already accepted, settled, or unsafe)."""
+
+
+def pientegra_request(payout: Payout) -> pientegra.WithdrawalRequest:
+    return pientegra.WithdrawalRequest(
+        external_user_id=payout.customer_ref,
+        external_user_label=payout.customer_label,
+        amount=payout.amount,
+        target_iban=payout.iban,
+        target_holder_name=payout.holder_name,
+    )
+
+
+def body_hash(payout: Payout) -> str:
+    """SHA-256 of the Pientegra body as sent: stored with the key, compared before each resend."""
+    body = withdrawal_to_wire(pientegra_request(payout))
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def send_payout(payout: Payout, cause: Cause) -> Payout:
+    """One attempt at the provider for a ``requested`` payout; commits the outcome."""
+    if payout.status == P.REQUESTED:
+        _send(payout, cause, cautious=False)
+        db.session.commit()
+    return payout
+
+
+def retry_payout(payout: Payout, cause: Cause, *, panel_checked: bool = False) -> Payout:
+    """Send again: a ``requested`` payout (Pientegra with the same key and body; NexKasa after a
+    429), or a NexKasa payout whose outcome is unknown once staff checked NexKasa's panel and found
+    nothing: a 409 then proves the first request exists, and nothing is created twice."""
+    if payout.status == P.REQUESTED:
+        return send_payout(payout, cause)
+    cautious = payout.provider == NEXKASA and payout.status == P.NEEDS_REVIEW
+    if not (cautious and payout.outcome_unknown and panel_checked):
+        raise NotRetryable(payout.public_id)
+    _send(payout, cause, cautious=True)
+    db.session.commit()
+    return payout
+
+
+def resend_requested(older_than: timedelta, cause: Cause) -> int:
+    """Reconciliation's share: resend every payout still ``requested`` after ``older_than``."""
+    statement = select(Payout).where(
+        Payout.status == P.REQUESTED, Payout.created_at < utcnow() - older_than
+    )
+    payouts = db.session.execute(statement).scalars().all()
+    for payout in payouts:
+        send_payout(payout, cause)
+    return len(payouts)
+
+
+def nexkasa_callback_url(payout: Payout) -> str:
+    """``/hooks/nexkasa/<our payout id>?token=...``: NexKasa echoes nothing else of ours."""
+    token = quote(current_app.config["NEXKASA_CALLBACK_TOKEN"], safe="")
+    return public_url("hooks.nexkasa_callback", reference=payout.public_id) + f"?token={token}"
+
+
+def _send(payout: Payout, cause: Cause, *, cautious: bool) -> None:
+    if payout.provider == PIENTEGRA:
+        _send_pientegra(payout, cause)
+    elif payout.provider == NEXKASA:
+        _send_nexkasa(payout, cause, cautious)
+    else:
+        _review(payout, cause, "configuration", f"unknown payout provider {payout.provider!r}")
+
+
+def _send_pientegra(payout: Payout, cause: Cause) -> None:
+    if not payout.idempotency_key or body_hash(payout) != payout.request_hash:
+        _review(payout, cause, "request_changed", "stored key or body hash missing or different")
+        return
+    request, key = pientegra_request(payout), payout.idempotency_key
+    _release()
+    try:
+        created = clients.pientegra().create_withdrawal(request, key)
+    except pientegra.IdempotencyConflict as error:
+        _review(payout, cause, "idempotency_conflict", str(error), code=error.code)
+    except pientegra.IdempotencyInFlight:
+        _unknown(payout, "in_flight", "Pientegra still runs the first request; resend later.")
+    except ProviderUnavailable as error:
+        _unknown(payout, error.code or "unavailable", str(error))
+    except ProviderError as error:
+        _refused(payout, cause, error)
+    else:
+        payout.provider_reference = created.withdrawal_id
+        payout.reference_no = created.reference_no
+        _accepted(payout, cause, created.status)
+
+
+def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
+    request = nexkasa.WithdrawalRequest(
+        amount=payout.amount,
+        customer_iban=payout.iban,
+        customer_name=payout.holder_name,
+        external_id=payout.public_id,
+        callback_url=nexkasa_callback_url(payout),
+    )
+    _release()
+    try:
+        accepted = clients.nexkasa().create_withdrawal(request)
+    except nexkasa.AlreadyPending as error:
+        if cautious:  # our own earlier request exists: that is the one in NexKasa's queue
+            _accepted(payout, cause, None, note="409 on a cautious resend: the request exists")
+        else:
+            _fail(payout, cause, "already_pending", error.merchant_message)
+    except ProviderUnavailable as error:
+        if error.outcome_unknown:
+            payout.outcome_unknown = True
+            _review(payout, cause, "outcome_unknown", str(error), code=error.code or "unavailable")
+        else:
+            _unknown(payout, "unavailable", str(error), unknown=False)
+    except ProviderError as error:
+        _refused(payout, cause, error)
+    else:
+        payout.provider_transaction_id = str(accepted.transaction_id)
+        payout.provider_reference = str(accepted.transaction_id)
+        _accepted(payout, cause, NEXKASA_QUEUED)
+
+
+def _release() -> None:
+    """End the transaction before a provider call: no lock (SQLite's is the whole database) is
+    held while we wait on the network; the outcome is written in a fresh one."""
+    db.session.commit()
+
+
+def _refused(payout: Payout, cause: Cause, error: ProviderError) -> None:
+    """Answers both providers share: 429 busy, 401/403 configuration, other 4xx a failure."""
+    if isinstance(error, ProviderRateLimited):
+        _unknown(payout, "busy", "The provider is busy; send again shortly.", unknown=False)
+    elif isinstance(error, ProviderAuthError):
+        _review(payout, cause, "configuration", str(error), code=error.code or "auth")
+    elif isinstance(error, ProviderRejected):
+        _fail(payout, cause, error.code or "rejected", error.merchant_message)
+    else:
+        _review(payout, cause, "provider_error", str(error), code=error.code or "provider_error")
+
+
+def _accepted(payout: Payout, cause: Cause, provider_status: str | None, note=None) -> None:
+    payout.outcome_unknown = False
+    payout.error_code = payout.error_message = None
+    if provider_status:
+        payout.provider_status = provider_status[:32]
+    _move(payout, P.PENDING, cause, note or provider_status)
+
+
+def _fail(payout: Payout, cause: Cause, code: str, message: str | None) -> None:
+    payout.error_code, payout.error_message = code[:64], (message or code)[:300]
+    payout.outcome_unknown = False
+    _move(payout, P.FAILED, cause, payout.error_message)
+
+
+def _unknown(payout: Payout, code: str, message: str, *, unknown: bool = True) -> None:
+    """Still ``requested``: resending is safe (same key, or a refusal we know of)."""
+    payout.error_code, payout.error_message = code[:64], message[:300]
+    payout.outcome_unknown = payout.outcome_unknown or unknown
+
+
+def _review(payout: Payout, cause: Cause, kind: str, detail: str, code: str | None = None) -> None:
+    payout.error_code, payout.error_message = (code or kind)[:64], detail[:300]
+    flag("payout", payout.id, kind, detail[:1000])
+    _move(payout, P.NEEDS_REVIEW, cause, kind)
+
+
+def _move(payout: Payout, target: PayoutStatus, cause: Cause, note: str | None) -> None:
+    row = lock(Payout, payout.id)
+    if can_transition(P(row.status), target):
+        transition(row, target, cause, note=note)
