@@ -194,6 +194,23 @@ def machine_ticks() -> tuple[int, int]:
     return total - idle, total
 
 
+def wait_for_quiet(max_wait: float, threshold_pct: float = 20.0) -> tuple[bool, float]:
+    """Wait (bounded) until the whole machine is at most ``threshold_pct`` busy (of 100 x CPUs)
+    for 3 s: other people's test runs on a shared box would otherwise be measured with us."""
+    started = time.monotonic()
+    cores = os.cpu_count() or 1
+    while True:
+        busy0, total0 = machine_ticks()
+        time.sleep(3)  # the quiet window being checked
+        busy1, total1 = machine_ticks()
+        busy = 100 * cores * (busy1 - busy0) / max(1, total1 - total0)
+        waited = time.monotonic() - started
+        if busy <= threshold_pct:
+            return True, round(waited, 1)
+        if waited >= max_wait:
+            return False, round(waited, 1)
+
+
 class CpuMeter:
     def __init__(self, groups: dict[str, list[int]]) -> None:
         self.groups = groups
@@ -536,6 +553,9 @@ class Bench:
                 f"  prepared {prepared}/{wanted} checkouts in {time.monotonic() - started:.0f} s",
                 flush=True,
             )
+        quiet, waited = wait_for_quiet(args.wait_quiet) if args.wait_quiet else (None, 0.0)
+        if waited > 5:
+            print(f"  waited {waited:.0f} s for a quiet machine (found: {quiet})", flush=True)
         start_at = time.time() + args.warmup
         probe = subprocess.Popen(  # noqa: S603
             [
@@ -552,15 +572,22 @@ class Bench:
         )
         probe_out, _ = probe.communicate(timeout=args.duration + 60)
         probes = json.loads(probe_out)
+        cpu["probe_pct"] = round(100 * probes["cpu_seconds"] / args.duration, 1)
+        ours = sum(v for k, v in cpu.items() if k.endswith("_pct") and not k.startswith("machine"))
+        cpu["other_processes_pct"] = round(cpu["machine_busy_pct"] - ours, 1)
+        timed = loadgen.summarize(rec.latencies, rec.errors, args.duration)
         result: dict[str, Any] = {
             "scenario": name,
             "concurrency": concurrency,
             "duration_s": args.duration,
             "warmup_s": args.warmup,
-            "timed": loadgen.summarize(rec.latencies, rec.errors, args.duration),
+            "timed": timed,
             "health": probes["health"],
             "sandbox_direct": probes["sandbox"],
-            "cpu": {**cpu, "probe_pct": round(100 * probes["cpu_seconds"] / args.duration, 1)},
+            "cpu": cpu,
+            # Other processes (someone's test run) above 15% of one CPU: numbers not clean.
+            "machine_was_quiet": cpu["other_processes_pct"] < 15,
+            "waited_for_quiet_s": waited,
             "client_connections": dict(stats),
             "connections_per_worker": per_worker,
         }
@@ -575,6 +602,12 @@ class Bench:
                 / args.duration,
                 1,
             )
+        served = result.get("site_requests_per_s") or timed["throughput_rps"]
+        if served:
+            result["cpu_ms_per_request"] = {
+                part: round(cpu[f"{part}_pct"] * 10 / served, 2)
+                for part in (scenario.server, "sandbox", "postgres")
+            }
         if prepared is not None:
             result["prepared_checkouts"] = prepared
             exhausted = scenario.exhausted_at
@@ -651,21 +684,22 @@ def markdown(results: list[dict[str, Any]]) -> str:
     }
     lines = [
         "| scenario | clients | req/s | % of floor | p50 ms | p99 ms | errors "
-        "| health p50 / p99 ms | sandbox direct p50 / p99 ms | CPU busy (of 200%) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| health p50 / p99 ms | sandbox direct p50 / p99 ms | server CPU ms/req "
+        "| CPU busy / of it others (of 200%) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         t, h, s = r["timed"], r["health"], r["sandbox_direct"]
         floor = floors.get(r["concurrency"])
-        share = (
-            f"{100 * t['throughput_rps'] / floor:.0f}%"
-            if floor and r["scenario"] != "floor"
-            else "—"
-        )
+        share = "—"
+        if floor and r["scenario"] != "floor":
+            share = f"{100 * t['throughput_rps'] / floor:.0f}%"
+        server_ms = next(iter(r.get("cpu_ms_per_request", {}).values()), None)
         lines.append(
             f"| {r['scenario']} | {r['concurrency']} | {t['throughput_rps']} | {share} "
             f"| {t['p50_ms']} | {t['p99_ms']} | {t['errors']} | {h['p50_ms']} / {h['p99_ms']} "
-            f"| {s['p50_ms']} / {s['p99_ms']} | {r['cpu']['machine_busy_pct']} |"
+            f"| {s['p50_ms']} / {s['p99_ms']} | {server_ms} "
+            f"| {r['cpu']['machine_busy_pct']} / {r['cpu']['other_processes_pct']} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -687,6 +721,16 @@ def main() -> None:
     parser.add_argument("--max-prepare", type=int, default=30000)
     parser.add_argument("--profile", action="store_true", help="py-spy the hosted-sale windows")
     parser.add_argument("--label", default="", help="added to the result file names")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=300.0,
+        help="before each scenario, wait up to this many seconds for other processes to\n"
+        "leave the CPUs idle (a shared box); 0 skips the wait",
+    )
+    parser.add_argument(
+        "--retries", type=int, default=2, help="measure again when others took the CPU"
+    )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args()
@@ -702,7 +746,13 @@ def main() -> None:
             estimate = None
             for name in args.scenarios:
                 print(f"{name} at {concurrency} clients ...", flush=True)
-                result = bench.measure(name, concurrency, estimate)
+                for attempt in range(args.retries + 1):
+                    result = bench.measure(name, concurrency, estimate)
+                    result["attempt"] = attempt + 1
+                    if result["machine_was_quiet"] or attempt == args.retries:
+                        break
+                    other = result["cpu"]["other_processes_pct"]
+                    print(f"  other processes took {other}% CPU: measuring again", flush=True)
                 t = result["timed"]
                 # Prepared checkouts for the POST-only window: the hosted-sale run's total request
                 # rate bounds the POST rate (the POST is its heaviest step); else the floor's.

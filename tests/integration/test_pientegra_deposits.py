@@ -259,6 +259,13 @@ def test_an_auto_cancelled_deposit_expires_the_checkout_and_late_money_never_pay
         checkout = load(checkout_id)
         assert checkout.status == "expired"
         assert checkout.attempts[0].status == "succeeded"  # the money is on record...
-    assert changes(app, checkout_id) == [("pending", "customer"), ("expired", "webhook")]
+    # The late money is a note on the timeline that changes no status, beside the staff flag.
+    assert changes(app, checkout_id) == [
+        ("pending", "customer"),
+        ("expired", "webhook"),
+        ("expired", "webhook"),
+    ]
+    with app.app_context():
+        assert "too late to pay the checkout" in timeline(load(checkout_id))[-1].note
     (flag,) = flags(app)  # ...and staff decide: one flag, however many events said it
     assert flag.kind == "late_arrival" and f"({checkout_id}-1)" in flag.detail

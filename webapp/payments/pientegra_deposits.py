@@ -30,7 +30,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus, ReviewFlag
 from webapp.models.types import utcnow
-from webapp.money import Money, MoneyError
+from webapp.money import MoneyError
 from webapp.payments import clients
 from webapp.payments.attempts import (
     PAYABLE,
@@ -42,7 +42,7 @@ from webapp.payments.attempts import (
     settle,
 )
 from webapp.payments.methods import TRANSFER_CURRENCY, Method
-from webapp.payments.status import Cause, can_transition, lock, transition
+from webapp.payments.status import Cause, annotate, can_transition, lock, transition
 from webapp.providers.errors import (
     ProviderAuthError,
     ProviderError,
@@ -167,19 +167,20 @@ def _new_deposit(checkout: Checkout, customer_ip: str | None) -> Attempt:
 
 
 def _create(attempt: Attempt) -> Attempt:
-    request = _request(attempt)
+    request, key, attempt_id = _request(attempt), attempt.idempotency_key, attempt.id
+    db.session.commit()  # no transaction (on SQLite: no database lock) while Pientegra answers
     try:
-        deposit = clients.pientegra().create_deposit(request, attempt.idempotency_key)
+        deposit = clients.pientegra().create_deposit(request, key)
     except (ProviderUnavailable, ProviderRateLimited, IdempotencyInFlight) as error:
+        attempt = lock(Attempt, attempt_id)
         log.warning("pientegra deposit %s not confirmed: %s", attempt.provider_order_id, error)
-        attempt = lock(Attempt, attempt.id)
         attempt.outcome_unknown = True
         attempt.merchant_message = str(error)[:300]
         db.session.commit()
         raise DepositUnavailable from None
     except (ProviderError, MoneyError, ValueError) as error:
-        _refuse(attempt, error)
-    attempt = lock(Attempt, attempt.id)
+        raise _refused(lock(Attempt, attempt_id), error) from None
+    attempt = lock(Attempt, attempt_id)
     attempt.provider_reference = deposit.intent_id
     attempt.provider_transaction_id = deposit.reference_no[:64]
     attempt.redirect_url = deposit.deposit_url
@@ -192,9 +193,8 @@ def _create(attempt: Attempt) -> Attempt:
     return attempt
 
 
-def _refuse(attempt: Attempt, error: Exception) -> None:
+def _refused(attempt: Attempt, error: Exception) -> DepositRefused:
     """Pientegra certainly created nothing: the attempt fails and the customer may try again."""
-    attempt = lock(Attempt, attempt.id)
     if isinstance(error, ProviderAuthError):
         code = UNAVAILABLE  # our configuration, not the customer: not counted as a decline
     elif isinstance(error, IdempotencyConflict):
@@ -208,7 +208,7 @@ def _refuse(attempt: Attempt, error: Exception) -> None:
     attempt.merchant_message = str(error)[:300]
     settle(attempt, A.FAILED, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
     db.session.commit()
-    raise DepositRefused(attempt)
+    return DepositRefused(attempt)
 
 
 def _request(attempt: Attempt) -> DepositRequest:
@@ -261,7 +261,7 @@ def apply_intent(
         changed = _expired(checkout, attempt, cause, status)
         if status == LATE_ARRIVAL:
             what = f"Pientegra reports {intent.amount.amount} TRY arrived"
-            changed |= _flag_late(checkout, attempt, what)
+            changed |= _flag_late(checkout, attempt, what, cause)
             return Applied(changed, "late arrival flagged to staff" if changed else "repeat")
         return Applied(changed, "deposit expired" if changed else f"ignored: {attempt.status}")
     attempt.provider_status = status[:32]
@@ -303,7 +303,7 @@ def _approved(
     if after_expiry or checkout.status not in PAYABLE:
         transition(attempt, A.SUCCEEDED, cause, note=f"late approval: {credited.amount} TRY")
         _expired(checkout, attempt, cause, LATE_ARRIVAL)
-        _flag_late(checkout, attempt, f"Pientegra approved {credited.amount} TRY")
+        _flag_late(checkout, attempt, f"Pientegra approved {credited.amount} TRY", cause)
         return Applied(True, "late approval flagged to staff")
     if not exact:
         transition(attempt, A.SUCCEEDED, cause, note=f"credited {credited.amount} TRY")
@@ -311,9 +311,8 @@ def _approved(
             "checkout",
             checkout.id,
             "amount_mismatch",
-            f"Pientegra credited {credited.amount} TRY for deposit {_ref(attempt)} (requested "
-            f"{_requested(intent, attempt)} TRY); the checkout is for {expected.amount} "
-            f"{checkout.currency}.",
+            f"Pientegra credited {credited.amount} TRY for deposit {_ref(attempt)}; the checkout "
+            f"is for {expected.amount} {checkout.currency}.",
         )
         if checkout.status in PAYABLE:
             transition(checkout, C.NEEDS_REVIEW, cause, note=f"credited {credited.amount} TRY")
@@ -347,7 +346,7 @@ def _expired(checkout: Checkout, attempt: Attempt, cause: Cause, status: str) ->
     return changed
 
 
-def _flag_late(checkout: Checkout, attempt: Attempt, what: str) -> bool:
+def _flag_late(checkout: Checkout, attempt: Attempt, what: str, cause: Cause) -> bool:
     """One late-arrival flag per deposit, however many events and lookups repeat it."""
     marker = f"deposit {_ref(attempt)}"
     existing = db.session.execute(
@@ -355,18 +354,17 @@ def _flag_late(checkout: Checkout, attempt: Attempt, what: str) -> bool:
             ReviewFlag.entity_type == "checkout",
             ReviewFlag.entity_id == checkout.id,
             ReviewFlag.kind == "late_arrival",
-            ReviewFlag.detail.contains(marker),
+            ReviewFlag.detail.contains(marker, autoescape=True),
         )
     ).first()
     if existing is not None:
         return False
-    flag(
-        "checkout",
-        checkout.id,
-        "late_arrival",
+    detail = (
         f"{what} for {marker}, too late to pay the checkout, which is {checkout.status}: "
-        "refund the customer or decide by hand.",
+        "refund the customer or decide by hand."
     )
+    flag("checkout", checkout.id, "late_arrival", detail)
+    annotate(checkout, cause, detail)
     return True
 
 
@@ -380,9 +378,3 @@ def _other_started(checkout: Checkout, attempt: Attempt) -> bool:
 def _ref(attempt: Attempt) -> str:
     reference = attempt.provider_transaction_id or attempt.provider_reference
     return f"{reference} ({attempt.provider_order_id})"
-
-
-def _requested(intent: Intent, attempt: Attempt) -> str:
-    if intent.requested_amount is not None:
-        return str(intent.requested_amount.amount)
-    return str(Money.from_minor(attempt.requested_minor or attempt.amount_minor, "TRY").amount)

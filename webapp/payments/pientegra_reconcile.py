@@ -64,8 +64,10 @@ def _deposits(cutoff, cause: Cause, report: Report) -> None:
             report.settled += 1
             continue
         report.asked += 1
+        intent_id = attempt.provider_reference
+        db.session.commit()  # no transaction (on SQLite: no database lock) while Pientegra answers
         try:
-            intent = clients.pientegra().get_intent(attempt.provider_reference)
+            intent = clients.pientegra().get_intent(intent_id)
         except ProviderError as error:
             db.session.rollback()
             report.errors.append(f"pientegra intent {attempt.provider_order_id}: {error}")
@@ -97,6 +99,7 @@ def _withdrawals(cutoff, cause: Cause, report: Report) -> None:
         return
     report.asked += len(pending)
     oldest = min(payout.created_at for payout in pending.values())
+    db.session.commit()  # no transaction while Pientegra answers
     try:
         withdrawals = list(
             clients.pientegra().iter_withdrawals(

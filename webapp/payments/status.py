@@ -169,6 +169,22 @@ def transition(entity, target: StrEnum, cause: Cause, note: str | None = None) -
     return True
 
 
+def annotate(entity, cause: Cause, note: str) -> None:
+    """Put something on the timeline that changes no status (money that came too late)."""
+    kind, _ = _ENTITIES[type(entity)]
+    db.session.add(
+        StatusChange(
+            entity_type=kind,
+            entity_id=entity.id,
+            from_status=entity.status,
+            to_status=entity.status,
+            cause_kind=cause.kind,
+            cause_ref=cause.ref,
+            note=note,
+        )
+    )
+
+
 def timeline(entity) -> list[StatusChange]:
     kind, _ = _ENTITIES[type(entity)]
     statement = (
