@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -101,12 +102,35 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def script_inventory() -> set[str]:
+    """Script paths in README's "Scripts on payment pages" table (PCI DSS 6.4.3)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Scripts on payment pages", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE))
+
+
+def script_path(url: str) -> str:
+    """A script's path, with the sandbox's provider prefix removed (Paytrek serves PaytrekJS at
+    /static/v2/js/paytrek.js below its own host)."""
+    return re.sub(r"^/(paytrek|pientegra|nexkasa|paynet)(?=/)", "", urlsplit(url).path)
+
+
 @pytest.fixture
 def page(browser: Browser, request) -> Iterator[Page]:
     context = browser.new_context(locale="tr-TR")
+    scripts_on_our_pages: set[str] = set()
+
+    def note_script(req) -> None:
+        if req.resource_type == "script" and urlsplit(req.frame.url).hostname == "127.0.0.1":
+            scripts_on_our_pages.add(script_path(req.url))
+
+    context.on("request", note_script)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
+    # Every page of ours that any browser test visits may load only inventoried scripts.
+    unlisted = scripts_on_our_pages - script_inventory()
+    assert not unlisted, f"scripts missing from README's inventory: {unlisted}"
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,12 +16,12 @@ from tests.browser.cards import (
     make_merchant,
     pay_on_hosted_page,
 )
+from tests.browser.conftest import script_inventory
 from webapp.extensions import db
 from webapp.models import Attempt, Checkout
 from webapp.payments import links
 
 pytestmark = pytest.mark.browser
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def attempts_of(site, public_id) -> list[Attempt]:
@@ -97,14 +96,8 @@ def test_tampered_and_expired_links(page: Page, site, sandbox):
     expect(page.get_by_text("₺75,00").first).to_be_visible()
 
 
-def _inventory() -> set[str]:
-    """Script paths listed in README's "Scripts on payment pages" table (PCI DSS 6.4.3)."""
-    section = README.read_text().split("## Scripts on payment pages", 1)[1].split("\n## ", 1)[0]
-    return set(re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE))
-
-
 def test_payment_pages_load_only_inventoried_scripts(page: Page, site, sandbox):
-    inventory = _inventory()
+    inventory = script_inventory()
     assert inventory, "README lists the payment pages' scripts"
     loaded: list[str] = []
     page.on("request", lambda r: loaded.append(r.url) if r.resource_type == "script" else None)
