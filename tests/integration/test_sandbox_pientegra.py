@@ -548,7 +548,9 @@ def test_events_list_reports_each_delivery(
     assert item["deliveryStatus"] == "DELIVERED"
     assert (item["attempts"], item["lastResponseStatus"], item["lastError"]) == (1, 200, None)
     assert TIMESTAMP.fullmatch(item["deliveredAt"])
-    assert item["payload"] == {"intent": receiver.requests[-1].json()["intent"]}
+    # Deliveries run concurrently: find the approval among what the receiver got.
+    (sent,) = [r.json() for r in receiver.requests if r.json()["eventType"] == "intent.approved"]
+    assert item["payload"] == {"intent": sent["intent"]}
     assert len(delivered["data"]) == 2
 
 
