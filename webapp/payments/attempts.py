@@ -37,6 +37,7 @@ class NotPayable(Exception):
 def lock_payable(checkout: Checkout) -> Checkout:
     """The checkout under its row lock, expired first if its time is up; NotPayable otherwise."""
     row = lock(Checkout, checkout.id)
+    db.session.expire(row, ["attempts"])  # read them again, now under the lock
     if row.status in PAYABLE and row.expires_at <= utcnow():
         transition(row, C.EXPIRED, Cause.customer("expired"))
     if row.status not in PAYABLE:
@@ -46,30 +47,21 @@ def lock_payable(checkout: Checkout) -> Checkout:
 
 def reusable_attempt(checkout: Checkout, method: Method) -> Attempt | None:
     """A started attempt of the same method from moments ago: the same click, or a second tab."""
-    statement = (
-        select(Attempt)
-        .where(
-            Attempt.checkout_id == checkout.id,
-            Attempt.method == method,
-            Attempt.status == A.STARTED,
-            Attempt.redirect_url.is_not(None),
-            Attempt.created_at > utcnow() - REUSE_WINDOW,
-        )
-        .order_by(Attempt.number.desc())
-    )
-    return db.session.execute(statement).scalars().first()
+    recent = utcnow() - REUSE_WINDOW
+    candidates = [
+        attempt
+        for attempt in checkout.attempts
+        if attempt.method == method
+        and attempt.status == A.STARTED
+        and attempt.redirect_url is not None
+        and attempt.created_at > recent
+    ]
+    return candidates[-1] if candidates else None
 
 
 def new_attempt(checkout: Checkout, method: Method, customer_ip: str | None) -> Attempt:
     """Add the next attempt (the caller holds the checkout lock) and mark the checkout pending."""
-    number = (
-        db.session.execute(
-            select(func.coalesce(func.max(Attempt.number), 0)).where(
-                Attempt.checkout_id == checkout.id
-            )
-        ).scalar_one()
-        + 1
-    )
+    number = max((attempt.number for attempt in checkout.attempts), default=0) + 1
     attempt = Attempt(
         checkout_id=checkout.id,
         number=number,

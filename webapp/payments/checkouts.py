@@ -220,7 +220,10 @@ PAYER_COLUMNS = frozenset(
 
 def set_payer_details(checkout: Checkout, values: dict[str, str]) -> None:
     """Fill in what the merchant did not send; a value the merchant sent is never overwritten."""
+    changed = False
     for column, value in values.items():
         if column in PAYER_COLUMNS and not getattr(checkout, column):
             setattr(checkout, column, value)
-    db.session.commit()
+            changed = True
+    if changed:
+        db.session.commit()

@@ -129,14 +129,35 @@ def can_transition(current: StrEnum, target: StrEnum) -> bool:
 
 
 def lock(model: type, entity_id: int):
-    """Load the row under a lock, refreshing anything the session already holds."""
+    """Load the row under a lock, refreshing anything the session already holds.
+
+    A row already locked in the current transaction is returned as the session holds it: the
+    lock is ours until commit, so nobody can have changed it, and asking again costs a round trip.
+    """
+    locked = _locked_rows()
+    if (model, entity_id) in locked:
+        row = db.session.get(model, entity_id)
+        if row is not None:
+            return row
     statement = (
         select(model)
         .where(model.id == entity_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    return db.session.execute(statement).scalar_one()
+    row = db.session.execute(statement).scalar_one()
+    locked.add((model, entity_id))
+    return row
+
+
+def _locked_rows() -> set:
+    """Rows this session has locked in its current transaction (forgotten when it ends)."""
+    session = db.session()
+    transaction = session.get_transaction()
+    info = session.info
+    if info.get("locks_for") is not transaction:
+        info["locks_for"], info["locks"] = transaction, set()
+    return info["locks"]
 
 
 def transition(entity, target: StrEnum, cause: Cause, note: str | None = None) -> bool:

@@ -239,6 +239,9 @@ def _new_session(auth: Auth) -> requests.Session:
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # Provider traffic goes where the settings say, not where a stray HTTP(S)_PROXY or .netrc
+    # would send it; reading them also cost a walk of os.environ on every call.
+    session.trust_env = False
     # Some providers require Content-Type on every request, GET included (Paytrek: "Tüm
     # isteklerin headerları Content-Type: application/json içermelidir").
     session.headers.update({"Content-Type": "application/json", "Accept": "application/json"})
