@@ -56,7 +56,13 @@ def main() -> None:
     if result.exit_code:
         raise SystemExit(f"seed-demo failed: {result.exception!r}")
 
-    sandbox = create_sandbox_app(sandbox_settings(app.config))
+    sandbox = create_sandbox_app(
+        {
+            **sandbox_settings(app.config),
+            # Pientegra's webhooks are configured on its side; the demo points them at us.
+            "PIENTEGRA_WEBHOOK_URL": app.config["PUBLIC_BASE_URL"] + "/hooks/pientegra",
+        }
+    )
     servers = [
         make_server("localhost", sandbox_port, sandbox, threaded=True),
         make_server("127.0.0.1", port, app, threaded=True),
