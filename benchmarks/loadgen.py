@@ -412,8 +412,9 @@ class HostedSalePostOnly(Scenario):
         self.exhausted_at: float | None = None
 
     async def prepare(self, count: int, concurrency: int, port: int, stats: Counter) -> int:
-        """Create ``count`` checkouts and open their pages (bounded: one pass, no retries)."""
-        todo = iter(range(count))
+        """Have ``count`` opened pages: create checkouts and open their pages for what is missing
+        (bounded: one pass, no retries)."""
+        todo = iter(range(max(0, count - len(self.pages))))
 
         async def worker() -> None:
             conn = Connection("127.0.0.1", port, stats)

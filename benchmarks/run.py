@@ -22,7 +22,9 @@ table to ``benchmarks/results/<date>[-label]-summary.md``.
 ``GUNICORN_WORKERS``/``GUNICORN_THREADS`` (the project's own knobs in gunicorn.conf.py) may be
 given with ``--workers``/``--threads`` for experiments; by default the config's defaults apply.
 ``--profile`` samples the site's workers with py-spy (``pip install py-spy``) during the site's
-windows: where the request threads are (first half) and what holds the GIL (second half).
+windows and reports where the request threads are: idle, in the Paytrek call, in a database
+round trip, or waiting for a pooled database connection. ``cpu_per_request.py`` breaks the CPU
+of one request down instead.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PROVIDER_PREFIXES = ("PAYTREK_", "PIENTEGRA_", "NEXKASA_", "PAYNET_")
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SANDBOX_THREADS = 256
+POOL_FULL = "Connection pool is full, discarding connection"
+SS = "/usr/bin/ss"  # iproute2: which process holds which socket
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -114,6 +118,10 @@ class Server:
                     return
             time.sleep(0.2)  # start-up poll inside a deadline
         raise SystemExit(f"{self.name} did not answer {ready_path} within 60 s:\n{self.tail()}")
+
+    def count_in_log(self, text: str) -> int:
+        with self.log_path.open("rb") as log:
+            return sum(chunk.count(text.encode()) for chunk in iter(lambda: log.read(1 << 20), b""))
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -240,7 +248,9 @@ class CpuMeter:
 
 class DbSampler(threading.Thread):
     """Every 0.5 s: connections to the bench database per gunicorn worker, and how many are
-    checked out (not ``idle``). The worker's pool is 5 + 10 overflow (SQLAlchemy's default)."""
+    checked out (not ``idle``). The worker's pool is 5 + 10 overflow (SQLAlchemy's default):
+    at most 15 at once, and an overflow connection is closed when it is given back while 5 wait
+    idle, so also counted: new connections per second (``pg_stat_database.sessions``)."""
 
     def __init__(self, dbname: str, stop: threading.Event) -> None:
         super().__init__(daemon=True)
@@ -250,11 +260,15 @@ class DbSampler(threading.Thread):
         self.max_busy_per_worker = 0
         self.busy_total: list[int] = []
         self.at_pool_limit = 0  # samples where some worker had 15 connections checked out
+        self.new_connections_per_s = 0.0
 
     def run(self) -> None:
         import psycopg
 
+        sessions = "select sessions from pg_stat_database where datname = %s"
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            started = time.monotonic()
+            opened = conn.execute(sessions, (self.dbname,)).fetchone()[0]
             while not self.stop_event.wait(0.5):  # sampling period, ends with the window
                 rows = conn.execute(
                     "select client_port, state from pg_stat_activity where datname = %s",
@@ -265,6 +279,8 @@ class DbSampler(threading.Thread):
                 busy: Counter = Counter()
                 for port, state in rows:
                     owner = owners.get(port)
+                    if owner is None:
+                        continue  # closed by the worker; PostgreSQL has not noticed yet
                     open_[owner] += 1
                     if state != "idle":
                         busy[owner] += 1
@@ -274,6 +290,8 @@ class DbSampler(threading.Thread):
                 self.busy_total.append(sum(busy.values()))
                 if any(count >= 15 for count in busy.values()):
                     self.at_pool_limit += 1
+            opened = conn.execute(sessions, (self.dbname,)).fetchone()[0] - opened
+            self.new_connections_per_s = round(opened / (time.monotonic() - started), 1)
 
     def result(self) -> dict[str, Any]:
         busy = self.busy_total or [0]
@@ -283,17 +301,25 @@ class DbSampler(threading.Thread):
             "max_checked_out_per_worker": self.max_busy_per_worker,
             "mean_checked_out_total": round(sum(busy) / len(busy), 1),
             "samples_with_a_worker_at_15": self.at_pool_limit,
+            "new_connections_per_s": self.new_connections_per_s,
         }
 
 
-def _socket_owners() -> dict[int, int]:
-    """Local port -> pid for our processes' connections to PostgreSQL."""
-    out = subprocess.run(
-        ["/usr/bin/ss", "-Htnp", "state", "established", "( dport = :5432 )"],
+def _ss(*filters: str) -> str:
+    """``ss -Htnp state established <filters>`` (iproute2); empty when ss is missing."""
+    if not Path(SS).exists():
+        return ""
+    return subprocess.run(  # noqa: S603
+        [SS, "-Htnp", "state", "established", *filters],
         capture_output=True,
         text=True,
         check=False,
     ).stdout
+
+
+def _socket_owners() -> dict[int, int]:
+    """Local port -> pid for our processes' connections to PostgreSQL."""
+    out = _ss("( dport = :5432 )")
     owners = {}
     for line in out.splitlines():
         parts = line.split()
@@ -305,12 +331,7 @@ def _socket_owners() -> dict[int, int]:
 
 def connections_per_worker(port: int) -> list[int]:
     """Established client connections each worker of the server on ``port`` holds."""
-    out = subprocess.run(  # noqa: S603
-        ["/usr/bin/ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    out = _ss(f"( sport = :{port} )")
     pids = Counter(m.group(1) for m in re.finditer(r"pid=(\d+)", out))
     return sorted(pids.values(), reverse=True)
 
@@ -324,33 +345,17 @@ THREAD_STATES = (
     ("in a DB round trip", ("Connection.wait (psycopg/connection.py",)),
     ("other request work", ("handle (gunicorn/workers/gthread.py",)),
 )
-# Frames whose inclusive share of GIL-holding samples is reported (CPU profile).
-CPU_FRAMES = {
-    "request handling (all)": "ThreadWorker.handle (gunicorn/workers/gthread.py",
-    "POST /pay view (show)": "show (webapp/checkout/views.py",
-    "API view (create)": "create (webapp/api/views.py",
-    "SQLAlchemy Session.execute": "Session.execute (sqlalchemy/orm/session.py",
-    "SQLAlchemy flush": "Session.flush (sqlalchemy/orm/session.py",
-    "SQLAlchemy commit": "Session.commit (sqlalchemy/orm/session.py",
-    "pool checkout incl. pre-ping": "_ConnectionFairy._checkout (sqlalchemy/pool/base.py",
-    "session teardown (rollback)": "Flask.do_teardown_appcontext (flask/app.py",
-    "Paytrek call (requests, JSON)": "ProviderHTTP.request (webapp/providers/_http.py",
-    "WTForms + CSRF": "FlaskForm.__init__ (flask_wtf/form.py",
-    "templates": "Template.render (jinja2/environment.py",
-    "logging": "Logger._log (logging/__init__.py",
-    "worker start-up (max_requests restarts)": "Worker.init_process (gunicorn/workers/base.py",
-}
 
 
-def py_spy(master: int, seconds: float, out: Path, mode: str) -> None:
-    """``mode`` "idle": every thread, waiting or not; "gil": only the thread holding the GIL."""
+def py_spy(master: int, seconds: float, out: Path) -> None:
+    """Sample every thread of the site's workers, waiting or not (``--idle``)."""
     spy = Path(PYTHON).parent / "py-spy"
     if not spy.exists():
         print("  (py-spy not installed in the venv: no profile)", flush=True)
         return
     subprocess.run(  # noqa: S603
         [
-            str(spy), "record", "--pid", str(master), "--subprocesses", f"--{mode}",
+            str(spy), "record", "--pid", str(master), "--subprocesses", "--idle",
             "--rate", "50", "--format", "raw", "--duration", str(max(1, int(seconds))),
             "--output", str(out),
         ],
@@ -385,18 +390,6 @@ def thread_states(path: Path) -> dict[str, float]:
     return {name: round(100 * n / total, 1) for name, n in shares.most_common()}
 
 
-def cpu_frames(path: Path) -> dict[str, float]:
-    """Inclusive share of GIL-holding samples per frame of interest (they overlap)."""
-    shares: Counter = Counter()
-    total = 0
-    for stack, count in _stacks(path):
-        total += count
-        for name, marker in CPU_FRAMES.items():
-            if marker in stack:
-                shares[name] += count
-    return {name: round(100 * shares[name] / (total or 1), 1) for name in CPU_FRAMES}
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -408,6 +401,7 @@ class Bench:
         self.run_id = self.stamp.strftime("%H%M%S") + secrets.token_hex(2)
         self.dbname = f"bench_{self.stamp:%Y%m%d_%H%M%S}_{secrets.token_hex(2)}"
         self.servers: list[Server] = []
+        self.unused_pages: list[loadgen.Page] = []
         ports = {name: free_port() for name in ("sandbox", "site", "floor")}
         self.sandbox_url = f"http://127.0.0.1:{ports['sandbox']}"
         self.site_url = f"http://127.0.0.1:{ports['site']}"
@@ -545,6 +539,8 @@ class Bench:
             wanted = min(
                 args.max_prepare, int(rate * (args.warmup + args.duration) * 1.3) + concurrency
             )
+            # Pages a measurement that was discarded (busy machine) left unused are still good.
+            scenario.pages, self.unused_pages = self.unused_pages, []
             started = time.monotonic()
             prepared = asyncio.run(
                 scenario.prepare(wanted, min(concurrency, 50), self.ports["site"], stats)
@@ -591,6 +587,7 @@ class Bench:
             "client_connections": dict(stats),
             "connections_per_worker": per_worker,
         }
+        result["provider_connections_discarded"] = db.pop("provider_connections_discarded")
         if scenario.server == "site":
             result["db_connections"] = db
             result["site_worker_restarts"] = restarts  # max_requests recycling in the window
@@ -609,28 +606,23 @@ class Bench:
                 for part in (scenario.server, "sandbox", "postgres")
             }
         if prepared is not None:
+            self.unused_pages = scenario.pages
             result["prepared_checkouts"] = prepared
             exhausted = scenario.exhausted_at
             result["prepared_pool_exhausted"] = exhausted is not None and exhausted < rec.end
-        idle, gil = self.profile_paths(name, concurrency)
-        if idle.exists() or gil.exists():
+        profile = self.profile_path(name, concurrency)
+        if profile.exists():
             result["profile"] = {
-                "request_thread_states_pct": thread_states(idle),
-                "cpu_inclusive_pct_of_gil_samples": cpu_frames(gil),
-                "raw": [str(idle), str(gil)],
+                "request_thread_states_pct": thread_states(profile),
+                "raw": str(profile),
             }
         return result
 
-    def profile_paths(self, name: str, concurrency: int) -> tuple[Path, Path]:
-        base = self.logs / f"profile-{name}-{concurrency}"
-        return base.with_suffix(".idle.txt"), base.with_suffix(".gil.txt")
+    def profile_path(self, name: str, concurrency: int) -> Path:
+        return self.logs / f"profile-{name}-{concurrency}.txt"
 
     def _profile(self, name: str, concurrency: int) -> None:
-        """First half of the window: thread states; second half: CPU (GIL holder)."""
-        idle, gil = self.profile_paths(name, concurrency)
-        half = self.args.duration / 2 - 1
-        py_spy(self.servers[1].pid, half, idle, "idle")
-        py_spy(self.servers[1].pid, half, gil, "gil")
+        py_spy(self.servers[1].pid, self.args.duration - 2, self.profile_path(name, concurrency))
 
     async def _window(self, scenario, url, concurrency, stats, start_at):
         args = self.args
@@ -642,6 +634,8 @@ class Bench:
         if args.profile and scenario.server == "site":
             spy = loop.run_in_executor(None, self._profile, scenario.name, concurrency)
         workers_before = set(_children(self.servers[1].pid))
+        server = next(s for s in self.servers if s.name == scenario.server)
+        discards_before = server.count_in_log(POOL_FULL)
         before = self.meter.snapshot()
         sampler.start()
         port = int(url.rsplit(":", 1)[1])
@@ -654,6 +648,8 @@ class Bench:
         if spy is not None:
             await spy
         db = sampler.result()
+        # requests' pool for Paytrek (pool_maxsize 32 in ProviderHTTP) discarding connections
+        db["provider_connections_discarded"] = server.count_in_log(POOL_FULL) - discards_before
         restarts = len(set(_children(self.servers[1].pid)) - workers_before)
         return rec, CpuMeter.delta(before, after), db, per_worker, restarts
 

@@ -66,7 +66,7 @@ def load_settings(
         "REDIS_URL": source.get("REDIS_URL") or None,
         "TRUSTED_PROXY_HOPS": _int(source, "TRUSTED_PROXY_HOPS", default=0, minimum=0),
         "SQLALCHEMY_DATABASE_URI": source.get("DATABASE_URL") or None,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(source),
         "SESSION_MINUTES": _int(source, "SESSION_MINUTES", default=30, minimum=1),
         "LOGIN_MAX_FAILURES": _int(source, "LOGIN_MAX_FAILURES", default=10, minimum=1),
         "LOGIN_LOCKOUT_MINUTES": _int(source, "LOGIN_LOCKOUT_MINUTES", default=30, minimum=1),
@@ -92,6 +92,18 @@ def load_settings(
     settings.update(_providers(source, settings))
     settings.update(_flask_security(settings, production))
     return settings
+
+
+def _engine_options(source: Mapping[str, Any]) -> dict[str, Any]:
+    """A card sale holds its database connection through the provider call (the checkout row
+    stays locked), so a worker needs about one connection per thread: size the pool to
+    GUNICORN_THREADS, within what the server allows (workers x (size + overflow))."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if str(source.get("DATABASE_URL") or "sqlite").startswith("sqlite"):
+        return options
+    options["pool_size"] = _int(source, "DB_POOL_SIZE", default=16, minimum=1)
+    options["max_overflow"] = _int(source, "DB_MAX_OVERFLOW", default=2, minimum=0)
+    return options
 
 
 def _providers(source: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:

@@ -125,3 +125,17 @@ def test_callback_ips_are_parsed_as_networks():
         "203.0.113.0/24",
         "198.51.100.7/32",
     ]
+
+
+def test_postgresql_pool_is_sized_for_threads():
+    options = load_settings(
+        {
+            "SECRET_KEY": GOOD_KEY,
+            "APP_ENV": "development",
+            "DATABASE_URL": "postgresql+psycopg://db/x",
+            "DB_POOL_SIZE": "32",
+        }
+    )["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert (options["pool_size"], options["max_overflow"]) == (32, 2)
+    sqlite = load_settings({"SECRET_KEY": GOOD_KEY, "APP_ENV": "development"})
+    assert "pool_size" not in sqlite["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -82,9 +82,9 @@ def start_hosted(checkout: Checkout, customer: Customer, return_url: str) -> str
         return existing.redirect_url
     attempt = new_attempt(row, Method.CARD_HOSTED, customer.ip_address)
     sale = _create_sale(row, attempt, customer, return_url, hosted=True)
-    attempt.redirect_url = clients.paytrek_hosted_page(sale.token)
-    db.session.commit()
-    return attempt.redirect_url
+    target = attempt.redirect_url = clients.paytrek_hosted_page(sale.token)
+    db.session.commit()  # expires the row: answer from the local, not with another query
+    return target
 
 
 def start_3ds(
@@ -108,8 +108,9 @@ def start_3ds(
         )
     else:
         attempt.redirect_url = charge.forward_url
-    db.session.commit()
-    return attempt.redirect_url
+    target = attempt.redirect_url
+    db.session.commit()  # expires the row: answer from the local, not with another query
+    return target
 
 
 def installment_options(card_token: str, amount: Money):

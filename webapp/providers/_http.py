@@ -234,8 +234,9 @@ class ProviderHTTP:
 
 def _new_session(auth: Auth) -> requests.Session:
     session = requests.Session()
-    # No urllib3 retries (our loop decides); pool sized for a threaded gunicorn worker.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)
+    # No urllib3 retries (our loop decides); pool sized for a threaded gunicorn worker (up to
+    # 64 threads keep their connection instead of discarding it after the call).
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
