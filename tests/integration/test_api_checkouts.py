@@ -12,14 +12,6 @@ from webapp.extensions import db
 from webapp.models import Checkout, IdempotencyKey
 
 
-@pytest.fixture
-def merchant(app):
-    with app.app_context():
-        row, api_key = factories.merchant("API Mağaza")
-        db.session.commit()
-        return {"id": row.public_id, "key": api_key}
-
-
 def body(**overrides):
     return {
         "amount": "1500.00",

@@ -8,24 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.support.sandbox import TEST_CONFIG
 from webapp.extensions import db
 from webapp.models import Merchant, Payout
 
 IBAN = "TR320010009999901234567890"
-
-
-@pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
-def merchant(app):
-    with app.app_context():
-        row, api_key = factories.merchant("API Mağaza")
-        db.session.commit()
-        return {"id": row.public_id, "key": api_key}
 
 
 def body(**overrides):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.support.sandbox import TEST_CONFIG, PaytrekCaller
+from tests.support.sandbox import PaytrekCaller
 from webapp.extensions import db
 from webapp.models import Checkout, ReviewFlag
 from webapp.models.types import utcnow
@@ -25,11 +25,6 @@ CUSTOMER = card.Customer(
     city="İstanbul",
     country="TR",
 )
-
-
-@pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
 
 
 @pytest.fixture

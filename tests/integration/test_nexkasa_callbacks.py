@@ -35,14 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
-def live(make_app, sandbox) -> Iterator[LiveServer]:
+def live(make_sandboxed_app, sandbox) -> Iterator[LiveServer]:
     """The app as a live server whose callback URLs point at itself, as in production."""
-    app = make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
+    app = make_sandboxed_app()
     with LiveServer(app) as server:
         app.config["PUBLIC_BASE_URL"] = server.url
         server.app = app
@@ -202,8 +197,8 @@ def test_a_wrong_or_missing_token_is_refused_and_nothing_is_stored(app):
     assert events(app) == []
 
 
-def test_only_the_allowed_addresses_may_call(make_app, sandbox):
-    app = make_app(SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", **TEST_CONFIG)
+def test_only_the_allowed_addresses_may_call(make_sandboxed_app, sandbox):
+    app = make_sandboxed_app(NEXKASA_CALLBACK_IPS="203.0.113.0/24")
     _, reference = started_deposit(app)
     client = app.test_client()
     assert post(client, reference, plain(decision(7))).status_code == 403  # from 127.0.0.1
@@ -212,11 +207,8 @@ def test_only_the_allowed_addresses_may_call(make_app, sandbox):
     assert response.status_code == 200
 
 
-def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(make_app, sandbox):
-    app = make_app(
-        SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="0",
-        **TEST_CONFIG,
-    )  # fmt: skip
+def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(make_sandboxed_app, sandbox):
+    app = make_sandboxed_app(NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="0")
     _, reference = started_deposit(app)
     spoofed = {"X-Forwarded-For": "203.0.113.20"}
     body, headers = plain(decision(7))
@@ -225,11 +217,8 @@ def test_a_spoofed_forwarded_for_is_ignored_without_trusted_proxies(make_app, sa
     assert events(app) == []
 
 
-def test_behind_one_trusted_proxy_the_forwarded_address_counts(make_app, sandbox):
-    app = make_app(
-        SANDBOX_URL=sandbox.url, NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="1",
-        **TEST_CONFIG,
-    )  # fmt: skip
+def test_behind_one_trusted_proxy_the_forwarded_address_counts(make_sandboxed_app, sandbox):
+    app = make_sandboxed_app(NEXKASA_CALLBACK_IPS="203.0.113.0/24", TRUSTED_PROXY_HOPS="1")
     _, reference = started_deposit(app)
     client = app.test_client()
     forged = {"X-Forwarded-For": "203.0.113.20, 198.51.100.7"}  # the proxy saw 198.51.100.7

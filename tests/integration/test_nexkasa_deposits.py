@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token
-from tests.support.sandbox import TEST_CONFIG, NexKasaCaller, SandboxControl
+from tests.support.sandbox import NexKasaCaller, SandboxControl
 from webapp.extensions import db
 from webapp.models import Attempt, Checkout, ReviewFlag
 from webapp.models.types import utcnow
@@ -20,11 +20,6 @@ DEPOSIT_ROUTE = "POST /api/public/deposit-request/"
 CUSTOMER = "cust-7"
 EN = {"Accept-Language": "en"}
 TOKEN = "sandbox-nexkasa-callback-token"  # the app's default on the sandbox
-
-
-@pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
 
 
 def new_checkout(app, amount_minor: int = 150_000, **fields) -> str:
@@ -150,8 +145,10 @@ def test_400_names_the_field(app, checkout_id):
         assert "full_name" in checkout.attempts[0].merchant_message
 
 
-def test_403_is_flagged_to_staff_and_the_customer_chooses_another_method(make_app, sandbox):
-    app = make_app(SANDBOX_URL=sandbox.url, **{**TEST_CONFIG, "NEXKASA_API_KEY": "wrong-key"})
+def test_403_is_flagged_to_staff_and_the_customer_chooses_another_method(
+    make_sandboxed_app, sandbox
+):
+    app = make_sandboxed_app(NEXKASA_API_KEY="wrong-key")
     checkout_id = new_checkout(app)
     response = submit(app.test_client(), checkout_id)
     assert response.status_code == 400

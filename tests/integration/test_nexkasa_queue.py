@@ -11,17 +11,11 @@ from tests import factories
 from tests.conftest import STAFF_PASSWORD, csrf_token
 from tests.integration.test_nexkasa_callbacks import decision, plain, post, started_deposit
 from tests.integration.test_nexkasa_deposits import load
-from tests.support.sandbox import TEST_CONFIG
 from webapp.extensions import db
 from webapp.models import Payout, ReviewFlag
 from webapp.payments.status import timeline
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.conftest import CSRF_FIELD, STAFF_PASSWORD
 from tests.integration.test_auth import login
-from tests.support.sandbox import TEST_CONFIG
 from webapp.extensions import db
 from webapp.models import Payout, PayoutStatus
 from webapp.payments import links
@@ -20,11 +19,6 @@ from webapp.payments.payout_links import build_payout_link
 
 IBAN = "TR320010009999901234567890"
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
 
 
 @pytest.fixture

@@ -27,11 +27,6 @@ CAUSE = Cause.merchant_api("mer_test")
 
 
 @pytest.fixture
-def app(make_app, sandbox):
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
 def ctx(app):
     with app.app_context():
         yield app
@@ -214,8 +209,8 @@ def test_nexkasa_409_on_our_first_request_fails_it_as_another_pending(ctx, merch
     assert (payout.status, payout.error_code) == ("failed", "already_pending")
 
 
-def test_nexkasa_403_is_a_configuration_problem_for_staff(make_app, sandbox):
-    app = make_app(SANDBOX_URL=sandbox.url, **{**TEST_CONFIG, "NEXKASA_API_KEY": "wrong-key"})
+def test_nexkasa_403_is_a_configuration_problem_for_staff(make_sandboxed_app, sandbox):
+    app = make_sandboxed_app(NEXKASA_API_KEY="wrong-key")
     with app.app_context():
         merchant, _ = factories.merchant()
         db.session.commit()
@@ -242,8 +237,8 @@ def test_nexkasa_500_is_an_unknown_outcome_resolved_by_a_cautious_resend(ctx, me
     assert [e.to_status for e in timeline(payout)] == ["needs_review", "pending"]
 
 
-def test_nexkasa_timeout_is_an_unknown_outcome_too(make_app, sandbox):
-    app = make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
+def test_nexkasa_timeout_is_an_unknown_outcome_too(make_sandboxed_app, sandbox):
+    app = make_sandboxed_app()
     sandbox.fault("nexkasa", NEXKASA_ROUTE, timeout=True, timeout_seconds=3, after=True, count=1)
     with app.app_context():
         from webapp.providers.nexkasa import NexKasaClient, nexkasa_http

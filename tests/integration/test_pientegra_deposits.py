@@ -4,7 +4,6 @@ its signed webhooks to it, its operator deciding, and the reconciler asking when
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,8 +12,6 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token
-from tests.support.live_server import LiveServer
-from tests.support.sandbox import TEST_CONFIG, PientegraCaller, SandboxControl
 from webapp.extensions import db
 from webapp.models import Checkout, ProviderEvent, ReviewFlag
 from webapp.payments import pientegra_deposits as deposits
@@ -22,25 +19,6 @@ from webapp.payments.status import timeline
 
 DEPOSITS_ROUTE = "POST /api/v1/external/deposits"
 CUSTOMER_IP = "203.0.113.9"
-
-
-@pytest.fixture
-def app(make_app, sandbox: SandboxControl) -> Flask:
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
-def site(app: Flask, sandbox: SandboxControl) -> Iterator[LiveServer]:
-    """Our site as a live server that the sandbox sends Pientegra's webhooks to."""
-    with LiveServer(app) as server:
-        app.config["PUBLIC_BASE_URL"] = server.url
-        sandbox.settings("pientegra", webhook_url=f"{server.url}/hooks/pientegra")
-        yield server
-
-
-@pytest.fixture
-def pientegra(sandbox: SandboxControl) -> PientegraCaller:
-    return PientegraCaller(sandbox)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests import factories
-from tests.support.sandbox import TEST_CONFIG, PientegraCaller, SandboxControl
 from webapp.extensions import db
 from webapp.models import Checkout, Payout
 from webapp.payments import pientegra_deposits as deposits
@@ -21,16 +20,6 @@ from webapp.payments.status import Cause, timeline
 
 DEPOSITS_ROUTE = "POST /api/v1/external/deposits"
 WITHDRAWALS_ROUTE = "POST /api/v1/external/withdrawals"
-
-
-@pytest.fixture
-def app(make_app, sandbox: SandboxControl) -> Flask:
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
-def pientegra(sandbox: SandboxControl) -> PientegraCaller:
-    return PientegraCaller(sandbox)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,8 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests import factories
-from tests.support.live_server import LiveServer
-from tests.support.sandbox import TEST_CONFIG, PientegraCaller, SandboxControl
+from tests.support.sandbox import TEST_CONFIG
 from webapp.extensions import db
 from webapp.models import Checkout, Payout, ProviderEvent, StatusChange
 from webapp.payments import pientegra_deposits as deposits
@@ -24,24 +22,6 @@ from webapp.providers.pientegra import SIGNATURE_HEADER, signature_header
 
 SECRET = TEST_CONFIG["PIENTEGRA_WEBHOOK_SECRET"]
 HOOK = "/hooks/pientegra"
-
-
-@pytest.fixture
-def app(make_app, sandbox: SandboxControl) -> Flask:
-    return make_app(SANDBOX_URL=sandbox.url, **TEST_CONFIG)
-
-
-@pytest.fixture
-def site(app: Flask, sandbox: SandboxControl) -> Iterator[LiveServer]:
-    with LiveServer(app) as server:
-        app.config["PUBLIC_BASE_URL"] = server.url
-        sandbox.settings("pientegra", webhook_url=f"{server.url}{HOOK}")
-        yield server
-
-
-@pytest.fixture
-def pientegra(sandbox: SandboxControl) -> PientegraCaller:
-    return PientegraCaller(sandbox)
 
 
 @pytest.fixture

@@ -23,11 +23,6 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 @pytest.fixture
-def pientegra(sandbox: SandboxControl) -> PientegraCaller:
-    return PientegraCaller(sandbox)
-
-
-@pytest.fixture
 def receiver(pientegra: PientegraCaller) -> Iterator[CallbackRecorder]:
     """The partner's webhook endpoint, set as the sandbox's Pientegra webhook URL."""
     with CallbackRecorder() as recorder:
