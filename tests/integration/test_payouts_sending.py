@@ -8,6 +8,7 @@ a lookup: 409/403/500/429/400 each become a clear, different outcome.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -132,10 +133,8 @@ def test_reconciliation_resends_every_waiting_payout_once(ctx, merchant, sandbox
     without_retries(ctx, sandbox)
     sandbox.fault("pientegra", WITHDRAWALS_ROUTE, after=True, drop=True, count=1)
     payout = payouts.request_payout(merchant, spec(), CAUSE)
-    from datetime import timedelta
-
-    assert payout_sending.resend_requested(timedelta(0), Cause.reconciliation()) == 1
-    assert payout_sending.resend_requested(timedelta(0), Cause.reconciliation()) == 0
+    assert payout_sending.resend_requested(timedelta(0), Cause.reconciliation()) == (1, 1)
+    assert payout_sending.resend_requested(timedelta(0), Cause.reconciliation()) == (0, 0)
     assert reload(payout).status == "pending"
     assert len(sandbox.records("pientegra", "withdrawals")) == 1
 

@@ -93,15 +93,17 @@ def retry_payout(payout: Payout, cause: Cause, *, panel_checked: bool = False) -
     return payout
 
 
-def resend_requested(older_than: timedelta, cause: Cause) -> int:
-    """Reconciliation's share: resend every payout still ``requested`` after ``older_than``."""
+def resend_requested(older_than: timedelta, cause: Cause) -> tuple[int, int]:
+    """Reconciliation's share: resend every payout still ``requested`` after ``older_than`` (a
+    Pientegra create whose answer was lost reuses its stored key and body; a NexKasa request
+    refused with 429 was never created). Returns (resent, now settled)."""
     statement = select(Payout).where(
         Payout.status == P.REQUESTED, Payout.created_at < utcnow() - older_than
     )
     payouts = db.session.execute(statement).scalars().all()
     for payout in payouts:
         send_payout(payout, cause)
-    return len(payouts)
+    return len(payouts), sum(payout.status != P.REQUESTED for payout in payouts)
 
 
 def nexkasa_callback_url(payout: Payout) -> str:

@@ -10,8 +10,7 @@ webhooks (``apply_intent``, ``apply_withdrawal``), with the reconciliation as th
 - withdrawals: one walk of ``GET /external/withdrawals`` filtered by creation time and the
   statuses that move a payout (SENT, REJECTED, RETURNED), instead of one lookup per payout: it
   spends far less of the 60-a-minute budget;
-- payouts still ``requested`` (a create that timed out, or a 429): resent by the payouts' own
-  ``send_payout``, which reuses the stored Idempotency-Key and body, so nothing is sent twice.
+- payouts still ``requested`` are resent by the provider-neutral payout step in ``reconcile``.
 
 Idempotent: a second run finds nothing changed and changes nothing. Each item commits on its own,
 so one provider error is reported and the rest goes on.
@@ -30,7 +29,6 @@ from webapp.models import Attempt, AttemptStatus, Payout, PayoutStatus
 from webapp.models.types import utcnow
 from webapp.payments import clients
 from webapp.payments.attempts import settle
-from webapp.payments.payout_sending import send_payout
 from webapp.payments.pientegra_deposits import PROVIDER, apply_intent
 from webapp.payments.pientegra_webhooks import WITHDRAWAL_OUTCOMES, apply_withdrawal
 from webapp.payments.status import Cause
@@ -49,7 +47,6 @@ def reconcile_pientegra(older_than: timedelta, cause: Cause, report: Report) -> 
     cutoff = utcnow() - older_than
     _deposits(cutoff, cause, report)
     _withdrawals(cutoff, cause, report)
-    _resend_requested(cutoff, cause, report)  # last: a payout it confirms was just answered
 
 
 def _deposits(cutoff, cause: Cause, report: Report) -> None:
@@ -75,16 +72,6 @@ def _deposits(cutoff, cause: Cause, report: Report) -> None:
         applied = apply_intent(attempt, intent, cause)
         db.session.commit()
         report.settled += applied.changed
-
-
-def _resend_requested(cutoff, cause: Cause, report: Report) -> None:
-    statement = select(Payout).where(
-        Payout.provider == PROVIDER, Payout.status == P.REQUESTED, Payout.created_at < cutoff
-    )
-    for payout in db.session.execute(statement).scalars().all():
-        report.asked += 1
-        send_payout(payout, cause)
-        report.settled += payout.status != P.REQUESTED
 
 
 def _withdrawals(cutoff, cause: Cause, report: Report) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
 from webapp.models.types import utcnow
-from webapp.payments import card, idempotency
+from webapp.payments import card, idempotency, payout_sending
 from webapp.payments.attempts import PAYABLE
 from webapp.payments.nexkasa_reconcile import reconcile_nexkasa
 from webapp.payments.pientegra_reconcile import reconcile_pientegra
@@ -63,7 +63,15 @@ def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report)
 
 
 # One step per provider, run in this order: each asks its provider (or queues for staff).
-STEPS = [reconcile_card_attempts, reconcile_pientegra, reconcile_nexkasa]
+def resend_requested_payouts(older_than: timedelta, cause: Cause, report: Report) -> None:
+    """Payouts whose request never got an answer: resent with the same key and body."""
+    resent, settled = payout_sending.resend_requested(older_than, cause)
+    report.asked += resent
+    report.settled += settled
+
+
+# Payouts go last: a withdrawal the provider steps just confirmed is no longer "requested".
+STEPS = [reconcile_card_attempts, reconcile_pientegra, reconcile_nexkasa, resend_requested_payouts]
 
 
 def _stale_card_attempts(older_than: timedelta) -> list[Attempt]:
