@@ -28,7 +28,8 @@ def operator(page: Page, sandbox, action: str, transaction_id: int, reason: str 
     nexkasa = panel.get_by_role("region", name="NexKasa")
     if reason:
         nexkasa.get_by_label(f"Ret nedeni {transaction_id}").fill(reason)
-    nexkasa.get_by_role("button", name=f"{action} {transaction_id}", exact=True).click()
+    with panel.expect_navigation():  # closing a tab mid-navigation can hang Chromium for good
+        nexkasa.get_by_role("button", name=f"{action} {transaction_id}", exact=True).click()
     expect(panel.get_by_role("heading", name="Onay bekleyen işlemler")).to_be_visible()
     panel.close()
 

@@ -51,7 +51,8 @@ def operator_decides(page: Page, sandbox, button: str) -> None:
     (intent,) = sandbox.records("pientegra", "intents")
     desk = page.context.new_page()
     desk.goto(f"{sandbox.url}/_sandbox/operator")
-    desk.get_by_role("button", name=f"{button} {intent['referenceNo']}").click()
+    with desk.expect_navigation():  # closing a tab mid-navigation can hang Chromium for good
+        desk.get_by_role("button", name=f"{button} {intent['referenceNo']}").click()
     expect(desk.get_by_role("button", name=f"{button} {intent['referenceNo']}")).to_have_count(0)
     desk.close()
 
@@ -90,6 +91,9 @@ def test_the_pending_page_resolves_after_the_customer_closed_the_deposit_page(
     start_transfer(page, site)
     deposit = open_deposit_page(page)
     deposit.get_by_role("button", name="Ödemeyi yaptım").click()
+    # The customer reads the answer, then closes the tab (and Chromium may never finish closing
+    # a tab whose navigation is still being committed).
+    expect(deposit.get_by_role("status")).to_have_text("Ödemeniz kontrol ediliyor")
     deposit.close()
     page.reload()  # even a reload keeps the same deposit: no second one is made
     expect(page.get_by_role("heading", name=WAITING)).to_be_visible()
