@@ -48,6 +48,8 @@ _MESSAGES = {
         "An unexpected error has occurred, please try again later."
     ),
 }
+# A second click while the first click's sale is still being created, for longer than it may take.
+STILL_STARTING = _l("Your payment is still being prepared. Please try again in a moment.")
 _GENERIC = _l("The payment was not completed. Please try again or choose another method.")
 
 

@@ -20,7 +20,7 @@ from flask import (
 from flask_babel import get_locale
 
 from webapp.checkout import customer_details
-from webapp.checkout.declines import customer_message
+from webapp.checkout.declines import STILL_STARTING, customer_message
 from webapp.checkout.forms import CardTokenForm
 from webapp.extensions import csrf, db
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
@@ -55,8 +55,10 @@ def _available(checkout: Checkout) -> list[Method]:
     return methods
 
 
-def _checkout(checkout_id: str) -> Checkout:
-    checkout = find_by_public_id(checkout_id)
+def _checkout(checkout_id: str, *, locked: bool = False) -> Checkout:
+    """The checkout or 404; ``locked`` for a POST that may start a payment, which takes the row
+    lock anyway: one read instead of a plain one and then a locking one."""
+    checkout = find_by_public_id(checkout_id, locked=locked)
     if checkout is None:
         abort(404)
     return checkout
@@ -104,7 +106,7 @@ def open_link():
 
 @bp.route("/<checkout_id>", methods=["GET", "POST"])
 def show(checkout_id: str):
-    checkout = _checkout(checkout_id)
+    checkout = _checkout(checkout_id, locked=request.method == "POST")
     if request.method == "GET":
         _refresh_pending(checkout)
     if checkout.status not in (CheckoutStatus.OPEN, CheckoutStatus.PENDING):
@@ -124,6 +126,8 @@ def show(checkout_id: str):
             )
         except card.CardStartFailed as failed:
             error = customer_message(failed.attempt.error_code, failed.attempt.customer_message)
+        except card.CardStartPending:
+            error = STILL_STARTING
         except NotPayable:
             return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
         else:
@@ -172,6 +176,8 @@ def card_form(checkout_id: str):
             )
         except card.CardStartFailed as failed:
             error = customer_message(failed.attempt.error_code, failed.attempt.customer_message)
+        except card.CardStartPending:
+            error = STILL_STARTING
         except NotPayable:
             return redirect(url_for("checkout.result", checkout_id=checkout_id), 303)
         else:

@@ -22,6 +22,9 @@ PAYABLE = frozenset({C.OPEN, C.PENDING})
 SETTLED = frozenset({C.PAID, C.AUTHORIZED, C.PARTIALLY_REFUNDED, C.REFUNDED})
 # A started attempt this recent is reused by a second click instead of starting another sale.
 REUSE_WINDOW = timedelta(minutes=10)
+# A started attempt with no answer from its provider yet: the request that is calling the provider
+# is still running (its timeouts end it well within this), so a second click waits for it.
+IN_FLIGHT_WINDOW = timedelta(seconds=30)
 # Our own code for a provider that did not answer: not the customer's fault, not counted.
 UNAVAILABLE = "provider_unavailable"
 
@@ -46,17 +49,18 @@ def lock_payable(checkout: Checkout) -> Checkout:
 
 
 def reusable_attempt(checkout: Checkout, method: Method) -> Attempt | None:
-    """A started attempt of the same method from moments ago: the same click, or a second tab."""
-    recent = utcnow() - REUSE_WINDOW
-    candidates = [
-        attempt
-        for attempt in checkout.attempts
-        if attempt.method == method
-        and attempt.status == A.STARTED
-        and attempt.redirect_url is not None
-        and attempt.created_at > recent
-    ]
-    return candidates[-1] if candidates else None
+    """A started attempt of the same method from moments ago: the same click, or a second tab.
+
+    One still waiting for its provider's answer (no redirect yet) counts only while that answer
+    can still come: after ``IN_FLIGHT_WINDOW`` the request that was waiting for it is over."""
+    now = utcnow()
+    for attempt in reversed(checkout.attempts):
+        if attempt.method != method or attempt.status != A.STARTED:
+            continue
+        window = REUSE_WINDOW if attempt.redirect_url is not None else IN_FLIGHT_WINDOW
+        if attempt.created_at > now - window:
+            return attempt
+    return None
 
 
 def new_attempt(checkout: Checkout, method: Method, customer_ip: str | None) -> Attempt:

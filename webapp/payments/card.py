@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ from webapp.models.types import utcnow
 from webapp.money import Money
 from webapp.payments import clients
 from webapp.payments.attempts import (
+    IN_FLIGHT_WINDOW,
     PAYABLE,
     UNAVAILABLE,
     flag,
@@ -43,6 +46,10 @@ CREATED = "Created"
 EXPIRED = "Expired"  # an unpaid sale past expires_at (about an hour, public-notes §4.3)
 # Backoff while a sale is still in progress when the customer lands (seconds).
 RECHECK_DELAYS = (0.25, 0.5, 1.0)
+# A second click waits this long for the first click's sale: longer than Paytrek's connect and
+# read timeouts together (3.05 + 15 s, ProviderHTTP), after which the first request has answered.
+START_WAIT_SECONDS = 20.0
+START_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,10 @@ class ForeignToken(Exception):
     """A sale token that is not one of this checkout's attempts."""
 
 
+class CardStartPending(Exception):
+    """An earlier click's sale is still being created: ask the customer to try again shortly."""
+
+
 class CardStartFailed(Exception):
     """Paytrek refused or did not answer; the checkout stays open for another try."""
 
@@ -76,41 +87,35 @@ class CardStartFailed(Exception):
 
 def start_hosted(checkout: Checkout, customer: Customer, return_url: str) -> str:
     """Create a sale for Paytrek's hosted page and return where to send the customer."""
-    row = lock_payable(checkout)
-    existing = reusable_attempt(row, Method.CARD_HOSTED)
-    if existing is not None:
-        return existing.redirect_url
-    attempt = new_attempt(row, Method.CARD_HOSTED, customer.ip_address)
-    sale = _create_sale(row, attempt, customer, return_url, hosted=True)
-    target = attempt.redirect_url = clients.paytrek_hosted_page(sale.token)
-    db.session.commit()  # expires the row: answer from the local, not with another query
-    return target
+    claimed = _claim(checkout, Method.CARD_HOSTED, customer, return_url, hosted=True)
+    if isinstance(claimed, str):
+        return claimed
+    attempt_id, request = claimed
+    sale = _create_sale(attempt_id, request)
+    return _record_start(attempt_id, sale, clients.paytrek_hosted_page(sale.token))
 
 
 def start_3ds(
     checkout: Checkout, customer: Customer, return_url: str, card_token: str, installment: int
 ) -> str:
     """Create a 3-D Secure sale, charge the tokenised card and return Paytrek's forward_url."""
-    row = lock_payable(checkout)
-    existing = reusable_attempt(row, Method.CARD_3DS)
-    if existing is not None:
-        return existing.redirect_url
-    attempt = new_attempt(row, Method.CARD_3DS, customer.ip_address)
-    sale = _create_sale(row, attempt, customer, return_url, hosted=False, installment=installment)
+    claimed = _claim(
+        checkout, Method.CARD_3DS, customer, return_url, hosted=False, installment=installment
+    )
+    if isinstance(claimed, str):
+        return claimed
+    attempt_id, request = claimed
+    sale = _create_sale(attempt_id, request)
     try:
         charge = clients.paytrek().charge_with_token(sale.token, card_token)
     except ProviderError as error:
-        _fail_start(attempt, error)
+        _fail_start(attempt_id, error, sale)
     if charge.forward_url is None:
         # Charged (or declined) without 3-D Secure: the return page settles it the same way.
-        attempt.redirect_url = (
-            return_url + ("&" if "?" in return_url else "?") + "token=" + sale.token
-        )
+        target = return_url + ("&" if "?" in return_url else "?") + "token=" + sale.token
     else:
-        attempt.redirect_url = charge.forward_url
-    target = attempt.redirect_url
-    db.session.commit()  # expires the row: answer from the local, not with another query
-    return target
+        target = charge.forward_url
+    return _record_start(attempt_id, sale, target)
 
 
 def installment_options(card_token: str, amount: Money):
@@ -172,16 +177,86 @@ def apply_sale(attempt: Attempt, sale: Sale, cause: Cause, *, customer_back: boo
         settle(attempt, A.FAILED, cause, note=f"Paytrek status {sale.status}")
 
 
-def _create_sale(
+def _claim(
     checkout: Checkout,
-    attempt: Attempt,
+    method: Method,
     customer: Customer,
     return_url: str,
     *,
     hosted: bool,
     installment: int = 1,
-) -> Sale:
-    request = SaleRequest(
+) -> str | tuple[int, SaleRequest]:
+    """Under the checkout's lock: where an earlier click's sale already sends the customer, or a
+    new started attempt (committed) with the sale request to send for it.
+
+    The lock and the database connection are let go before Paytrek is called: a slow Paytrek
+    then holds neither, and a second click finds the started attempt and waits for its answer
+    instead of creating a second sale."""
+    row = lock_payable(checkout)
+    existing = reusable_attempt(row, method)
+    if existing is not None:
+        return _await_start(existing)
+    for stale in unanswered(row.attempts):
+        give_up_unanswered(stale, Cause.customer(stale.provider_order_id))
+    attempt = new_attempt(row, method, customer.ip_address)
+    request = _sale_request(row, attempt, customer, return_url, hosted, installment)
+    attempt_id = attempt.id
+    db.session.commit()
+    return attempt_id, request
+
+
+def unanswered(attempts: Iterable[Attempt]) -> list[Attempt]:
+    """Card attempts whose sale request ended without its answer being recorded (the process died
+    during Paytrek's call): no token was stored, so nobody was sent to pay them."""
+    since = utcnow() - IN_FLIGHT_WINDOW
+    return [
+        attempt
+        for attempt in attempts
+        if attempt.provider == "paytrek"
+        and attempt.status == A.STARTED
+        and attempt.provider_reference is None
+        and attempt.created_at <= since
+    ]
+
+
+def give_up_unanswered(attempt: Attempt, cause: Cause) -> None:
+    """Fail an unanswered attempt as "provider unavailable": not the customer's decline."""
+    attempt.error_code = UNAVAILABLE
+    attempt.merchant_message = "Paytrek's answer to the sale request was never recorded"
+    settle(attempt, A.FAILED, cause, note=attempt.merchant_message)
+
+
+def _await_start(attempt: Attempt) -> str:
+    """The customer clicked twice (or has two tabs): the first request's sale, once it has one.
+
+    A browser follows only the last answer to a double click, so this one must end on the same
+    Paytrek page. Bounded by Paytrek's own timeouts (the first request gives up by then)."""
+    attempt_id = attempt.id
+    deadline = time.monotonic() + START_WAIT_SECONDS
+    while True:
+        if attempt.redirect_url is not None:
+            target = attempt.redirect_url
+            db.session.commit()
+            return target
+        if attempt.status != A.STARTED:
+            db.session.commit()
+            raise CardStartFailed(attempt)
+        db.session.commit()  # let the first request record its sale meanwhile
+        if time.monotonic() >= deadline:
+            raise CardStartPending
+        time.sleep(START_POLL_SECONDS)
+        attempt = db.session.get(Attempt, attempt_id, populate_existing=True)
+
+
+def _sale_request(
+    checkout: Checkout,
+    attempt: Attempt,
+    customer: Customer,
+    return_url: str,
+    hosted: bool,
+    installment: int,
+) -> SaleRequest:
+    return SaleRequest(
         order_id=attempt.provider_order_id,
         amount=attempt.amount,
         customer_first_name=customer.first_name,
@@ -211,22 +286,42 @@ def _create_sale(
         installment=installment,
         language_code=customer.language,
     )
+
+
+def _create_sale(attempt_id: int, request: SaleRequest) -> Sale:
+    """Paytrek's call, outside any transaction."""
     try:
-        sale = clients.paytrek().create_sale(request)
+        return clients.paytrek().create_sale(request)
     except ProviderError as error:
-        _fail_start(attempt, error)
+        _fail_start(attempt_id, error)
+
+
+def _record_start(attempt_id: int, sale: Sale, target: str) -> str:
+    """Store the sale on its attempt: one short transaction once Paytrek has answered."""
+    attempt = lock(Attempt, attempt_id)
     attempt.provider_reference = sale.token
     attempt.provider_status = sale.status
-    return sale
+    if attempt.status != A.STARTED:
+        # Given up on meanwhile (reconcile found it unanswered): nobody may pay this sale.
+        db.session.commit()
+        raise CardStartFailed(attempt)
+    attempt.redirect_url = target
+    db.session.commit()
+    return target
 
 
-def _fail_start(attempt: Attempt, error: ProviderError) -> None:
+def _fail_start(attempt_id: int, error: ProviderError, sale: Sale | None = None) -> NoReturn:
     """Record why the sale could not start and let the customer try again; raises."""
+    attempt = lock(Attempt, attempt_id)
+    if sale is not None:
+        attempt.provider_reference = sale.token
+        attempt.provider_status = sale.status
     unavailable = isinstance(error, ProviderUnavailable)
     attempt.error_code = UNAVAILABLE if unavailable else (error.code or "rejected")
     attempt.merchant_message = (error.merchant_message or str(error))[:300]
     attempt.customer_message = error.customer_message
-    settle(attempt, A.FAILED, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
+    if attempt.status == A.STARTED:
+        settle(attempt, A.FAILED, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
     db.session.commit()
     raise CardStartFailed(attempt)
 

@@ -19,6 +19,7 @@ from webapp.models import Checkout, Merchant
 from webapp.models.types import utcnow
 from webapp.money import Money, MoneyError
 from webapp.payments.methods import DEFAULT_METHODS, TRANSFER_CURRENCY, Method
+from webapp.payments.status import lock_where
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -138,7 +139,9 @@ def create_checkout(merchant: Merchant, spec: CheckoutSpec) -> Checkout:
     return checkout
 
 
-def find_by_public_id(public_id: str) -> Checkout | None:
+def find_by_public_id(public_id: str, *, locked: bool = False) -> Checkout | None:
+    if locked:
+        return lock_where(Checkout, Checkout.public_id == public_id)
     statement = select(Checkout).where(Checkout.public_id == public_id)
     return db.session.execute(statement).scalar_one_or_none()
 

@@ -53,8 +53,14 @@ def reconcile(older_than: timedelta) -> Report:
 
 
 def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report) -> None:
-    """Paytrek: ask about sales nobody came back from."""
-    for attempt in _stale_card_attempts(older_than):
+    """Paytrek: ask about sales nobody came back from; give up on requests never answered."""
+    for attempt in card.unanswered(_stale_card_attempts(older_than, with_token=False)):
+        attempt = lock(Attempt, attempt.id)
+        if attempt.status == AttemptStatus.STARTED and attempt.provider_reference is None:
+            card.give_up_unanswered(attempt, cause)
+            report.settled += 1
+        db.session.commit()
+    for attempt in _stale_card_attempts(older_than, with_token=True):
         report.asked += 1
         before = attempt.status
         card.refresh(attempt, cause, customer_back=False)
@@ -74,11 +80,12 @@ def resend_requested_payouts(older_than: timedelta, cause: Cause, report: Report
 STEPS = [reconcile_card_attempts, reconcile_pientegra, reconcile_nexkasa, resend_requested_payouts]
 
 
-def _stale_card_attempts(older_than: timedelta) -> list[Attempt]:
+def _stale_card_attempts(older_than: timedelta, *, with_token: bool) -> list[Attempt]:
+    token = Attempt.provider_reference
     statement = select(Attempt).where(
         Attempt.provider == "paytrek",
         Attempt.status == AttemptStatus.STARTED,
-        Attempt.provider_reference.is_not(None),
+        token.is_not(None) if with_token else token.is_(None),
         Attempt.created_at < utcnow() - older_than,
     )
     return list(db.session.execute(statement).scalars())

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from webapp.extensions import db
 from webapp.models import (
@@ -134,19 +135,25 @@ def lock(model: type, entity_id: int):
     A row already locked in the current transaction is returned as the session holds it: the
     lock is ours until commit, so nobody can have changed it, and asking again costs a round trip.
     """
-    locked = _locked_rows()
-    if (model, entity_id) in locked:
+    if (model, entity_id) in _locked_rows():
         row = db.session.get(model, entity_id)
         if row is not None:
             return row
+    row = lock_where(model, model.id == entity_id)
+    if row is None:
+        raise NoResultFound(f"no {model.__name__} {entity_id}")
+    return row
+
+
+def lock_where(model: type, *criteria):
+    """The one row matching ``criteria``, loaded under a lock (None when there is none); ``lock``
+    then answers for it without another query until the transaction ends."""
     statement = (
-        select(model)
-        .where(model.id == entity_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(model).where(*criteria).with_for_update().execution_options(populate_existing=True)
     )
-    row = db.session.execute(statement).scalar_one()
-    locked.add((model, entity_id))
+    row = db.session.execute(statement).scalar_one_or_none()
+    if row is not None:
+        _locked_rows().add((model, row.id))
     return row
 
 

@@ -1,0 +1,208 @@
+"""Starting a card sale while Paytrek is slow: the checkout's lock and the database are free during
+the call, a second click waits for the first click's sale instead of making another, and a sale
+request whose answer was never recorded is given up rather than waited for."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
+
+from tests import factories
+from tests.conftest import csrf_token
+from webapp.extensions import db
+from webapp.models import Attempt, Checkout
+from webapp.models.types import utcnow
+from webapp.payments import card
+from webapp.payments.attempts import new_attempt
+from webapp.payments.methods import Method
+
+SALE_ROUTE = "POST /api/v2/sale/"
+SLOW_MS = 3000  # long enough to look at the database while the first request waits
+CUSTOMER = card.Customer(
+    first_name="Ayşe",
+    last_name="Yılmaz",
+    email="ayse@example.com",
+    ip_address="203.0.113.9",
+    address="Bağdat Cad. 1",
+    city="İstanbul",
+    country="TR",
+)
+DETAILS = {
+    "customer_first_name": "Ayşe",
+    "customer_last_name": "Yılmaz",
+    "customer_email": "ayse@example.com",
+    "billing_address": "Bağdat Cad. 1",
+    "billing_city": "İstanbul",
+    "billing_country": "TR",
+}
+
+
+@pytest.fixture
+def checkout_id(app) -> str:
+    with app.app_context():
+        merchant, _ = factories.merchant()
+        row = factories.checkout(
+            merchant,
+            methods=["card_hosted"],
+            items=[{"name": "Kitap", "quantity": 1, "unit_price_minor": 150_000}],
+            **DETAILS,
+        )
+        db.session.commit()
+        return row.public_id
+
+
+@pytest.fixture
+def threads():
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield pool
+
+
+def load(checkout_id: str) -> Checkout:
+    db.session.expire_all()
+    return db.session.execute(
+        select(Checkout).where(Checkout.public_id == checkout_id)
+    ).scalar_one()
+
+
+def start_in(app, checkout_id: str) -> str:
+    with app.app_context():
+        return card.start_hosted(load(checkout_id), CUSTOMER, "https://site.example/return")
+
+
+def first_attempt_claimed(app, checkout_id: str, first: Future) -> Attempt:
+    """The first request's attempt, once it is committed (the request is then calling Paytrek)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with app.app_context():
+            attempts = load(checkout_id).attempts
+            if attempts:
+                db.session.expunge_all()
+                return attempts[0]
+        assert not first.done(), first.result()
+        time.sleep(0.02)  # poll interval inside a deadline
+    pytest.fail("the first request never committed its attempt")
+
+
+def assert_row_not_locked(app, checkout_pk: int) -> None:
+    """Nobody holds the checkout's row lock (PostgreSQL) or the database's write lock (SQLite):
+    asked without waiting, so a held lock fails here instead of slowing the test down."""
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")  # 'database is locked' if a writer is in
+            connection.execute("ROLLBACK")
+        finally:
+            connection.close()
+        return
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("SELECT id FROM checkouts WHERE id = :id FOR UPDATE NOWAIT"),
+                {"id": checkout_pk},
+            )
+    except OperationalError as error:  # pragma: no cover - the failure this test is about
+        pytest.fail(f"the checkout is locked while Paytrek answers: {error}")
+    finally:
+        engine.dispose()
+
+
+def test_nothing_is_locked_while_paytrek_answers(app, sandbox, checkout_id, threads):
+    sandbox.fault("paytrek", SALE_ROUTE, latency_ms=SLOW_MS, count=1)
+    first = threads.submit(start_in, app, checkout_id)
+
+    attempt = first_attempt_claimed(app, checkout_id, first)
+    assert (attempt.status, attempt.provider_reference) == ("started", None)
+    assert_row_not_locked(app, attempt.checkout_id)
+
+    target = first.result(timeout=30)
+    with app.app_context():
+        (attempt,) = load(checkout_id).attempts
+        assert attempt.redirect_url == target
+        assert target.endswith(f"?token={attempt.provider_reference}")
+        assert load(checkout_id).status == "pending"
+
+
+def test_a_second_click_waits_for_the_first_sale_instead_of_making_another(
+    app, sandbox, checkout_id, threads
+):
+    sandbox.fault("paytrek", SALE_ROUTE, latency_ms=SLOW_MS, count=1)
+    first = threads.submit(start_in, app, checkout_id)
+    first_attempt_claimed(app, checkout_id, first)
+
+    second = start_in(app, checkout_id)  # while the first is still waiting for Paytrek
+
+    assert second == first.result(timeout=30)
+    assert len(sandbox.records("paytrek", "sales")) == 1
+    with app.app_context():
+        assert len(load(checkout_id).attempts) == 1
+
+
+def test_a_second_click_that_waits_too_long_is_asked_to_try_again(
+    app, sandbox, checkout_id, threads, monkeypatch
+):
+    monkeypatch.setattr(card, "START_WAIT_SECONDS", 0.2)
+    sandbox.fault("paytrek", SALE_ROUTE, latency_ms=SLOW_MS, count=1)
+    first = threads.submit(start_in, app, checkout_id)
+    first_attempt_claimed(app, checkout_id, first)
+    client = app.test_client()
+    token = csrf_token(client, f"/pay/{checkout_id}")
+
+    page = client.post(
+        f"/pay/{checkout_id}",
+        data={"csrf_token": token, "method": "card_hosted"},
+        headers={"Accept-Language": "en"},
+    )
+
+    assert page.status_code == 400
+    assert "Your payment is still being prepared" in page.get_data(as_text=True)
+    first.result(timeout=30)
+    again = client.post(f"/pay/{checkout_id}", data={"csrf_token": token, "method": "card_hosted"})
+    assert again.status_code == 303  # the first click's sale, now that it has one
+    assert len(sandbox.records("paytrek", "sales")) == 1
+
+
+def unanswered_attempt(checkout_id: str) -> Attempt:
+    """What a worker that died during Paytrek's call leaves behind: a started attempt, no token."""
+    checkout = load(checkout_id)
+    attempt = new_attempt(checkout, Method.CARD_HOSTED, CUSTOMER.ip_address)
+    attempt.created_at = utcnow() - timedelta(minutes=2)
+    db.session.commit()
+    return attempt
+
+
+def test_a_sale_request_never_answered_is_given_up_by_the_next_click(app, sandbox, checkout_id):
+    with app.app_context():
+        unanswered_attempt(checkout_id)
+        target = card.start_hosted(load(checkout_id), CUSTOMER, "https://site.example/return")
+        checkout = load(checkout_id)
+        assert [(a.status, a.error_code) for a in checkout.attempts] == [
+            ("failed", "provider_unavailable"),
+            ("started", None),
+        ]
+        assert checkout.attempts[1].redirect_url == target
+        assert checkout.status == "pending"
+    assert len(sandbox.records("paytrek", "sales")) == 1
+
+
+def test_reconcile_gives_up_a_sale_request_never_answered(app, runner, checkout_id):
+    with app.app_context():
+        unanswered_attempt(checkout_id)
+    first = runner.invoke(args=["reconcile", "--older-than-minutes", "1"])
+    assert "settled 1" in first.output
+    second = runner.invoke(args=["reconcile", "--older-than-minutes", "1"])
+    assert "asked 0, settled 0" in second.output
+    with app.app_context():
+        checkout = load(checkout_id)
+        assert [(a.status, a.error_code) for a in checkout.attempts] == [
+            ("failed", "provider_unavailable")
+        ]
+        assert checkout.status == "open"  # the customer may pay again
