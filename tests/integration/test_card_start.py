@@ -21,6 +21,7 @@ from webapp.models.types import utcnow
 from webapp.payments import card
 from webapp.payments.attempts import new_attempt
 from webapp.payments.methods import Method
+from webapp.payments.status import Cause
 
 SALE_ROUTE = "POST /api/v2/sale/"
 SLOW_MS = 3000  # long enough to look at the database while the first request waits
@@ -206,3 +207,23 @@ def test_reconcile_gives_up_a_sale_request_never_answered(app, runner, checkout_
             ("failed", "provider_unavailable")
         ]
         assert checkout.status == "open"  # the customer may pay again
+
+
+def test_a_sale_that_answers_after_it_was_given_up_is_not_offered(
+    app, sandbox, checkout_id, threads
+):
+    sandbox.fault("paytrek", SALE_ROUTE, latency_ms=SLOW_MS, count=1)
+    first = threads.submit(start_in, app, checkout_id)
+    claimed = first_attempt_claimed(app, checkout_id, first)
+    with app.app_context():  # reconcile (or a later click) gave up on it meanwhile
+        card.give_up_unanswered(db.session.get(Attempt, claimed.id), Cause.reconciliation())
+        db.session.commit()
+
+    with pytest.raises(card.CardStartFailed):
+        first.result(timeout=30)
+
+    with app.app_context():
+        (attempt,) = load(checkout_id).attempts
+        (sale,) = sandbox.records("paytrek", "sales")
+        assert (attempt.status, attempt.redirect_url) == ("failed", None)
+        assert attempt.provider_reference == sale["sale_token"]  # kept, for staff and reconcile

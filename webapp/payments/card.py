@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from webapp.extensions import db
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
@@ -297,17 +297,23 @@ def _create_sale(attempt_id: int, request: SaleRequest) -> Sale:
 
 
 def _record_start(attempt_id: int, sale: Sale, target: str) -> str:
-    """Store the sale on its attempt: one short transaction once Paytrek has answered."""
+    """Store the sale on its attempt: one UPDATE once Paytrek has answered, applied only while the
+    attempt is still started (nothing else writes an attempt that has no token yet)."""
+    stored = db.session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.status == A.STARTED)
+        .values(provider_reference=sale.token, provider_status=sale.status, redirect_url=target)
+        .execution_options(synchronize_session=False)
+    )
+    if stored.rowcount == 1:
+        db.session.commit()
+        return target
+    # Given up on meanwhile (reconcile found it unanswered): nobody may pay this sale.
     attempt = lock(Attempt, attempt_id)
     attempt.provider_reference = sale.token
     attempt.provider_status = sale.status
-    if attempt.status != A.STARTED:
-        # Given up on meanwhile (reconcile found it unanswered): nobody may pay this sale.
-        db.session.commit()
-        raise CardStartFailed(attempt)
-    attempt.redirect_url = target
     db.session.commit()
-    return target
+    raise CardStartFailed(attempt)
 
 
 def _fail_start(attempt_id: int, error: ProviderError, sale: Sale | None = None) -> NoReturn:
