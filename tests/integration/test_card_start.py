@@ -1,20 +1,19 @@
-"""Starting a card sale while Paytrek is slow: the checkout's lock and the database are free during
-the call, a second click waits for the first click's sale instead of making another, and a sale
-request whose answer was never recorded is given up rather than waited for."""
+"""Card sales while Paytrek is slow: the checkout's lock and the database are free during every
+call (starting a sale, the return page), a second click waits for the first click's sale instead
+of making another, and a sale request never answered is given up rather than waited for."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token
+from tests.support.database import assert_not_locked
 from webapp.extensions import db
 from webapp.models import Attempt, Checkout
 from webapp.models.types import utcnow
@@ -90,30 +89,18 @@ def first_attempt_claimed(app, checkout_id: str, first: Future) -> Attempt:
     pytest.fail("the first request never committed its attempt")
 
 
-def assert_row_not_locked(app, checkout_pk: int) -> None:
-    """Nobody holds the checkout's row lock (PostgreSQL) or the database's write lock (SQLite):
-    asked without waiting, so a held lock fails here instead of slowing the test down."""
+def paytrek_is_answering(sandbox, request: Future) -> None:
+    """The slow call has reached the sandbox: its one-shot latency rule is used up."""
+    deadline = time.monotonic() + 10
+    while sandbox.faults():
+        assert not request.done(), request.result()
+        assert time.monotonic() < deadline, "the request never called Paytrek"
+        time.sleep(0.02)  # poll interval inside a deadline
+
+
+def assert_checkout_not_locked(app, checkout_pk: int) -> None:
     with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        connection = sqlite3.connect(url.database, timeout=0, isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")  # 'database is locked' if a writer is in
-            connection.execute("ROLLBACK")
-        finally:
-            connection.close()
-        return
-    engine = create_engine(url)
-    try:
-        with engine.begin() as connection:
-            connection.execute(
-                text("SELECT id FROM checkouts WHERE id = :id FOR UPDATE NOWAIT"),
-                {"id": checkout_pk},
-            )
-    except OperationalError as error:  # pragma: no cover - the failure this test is about
-        pytest.fail(f"the checkout is locked while Paytrek answers: {error}")
-    finally:
-        engine.dispose()
+        assert_not_locked(db.engine.url, "checkouts", checkout_pk)
 
 
 def test_nothing_is_locked_while_paytrek_answers(app, sandbox, checkout_id, threads):
@@ -122,7 +109,7 @@ def test_nothing_is_locked_while_paytrek_answers(app, sandbox, checkout_id, thre
 
     attempt = first_attempt_claimed(app, checkout_id, first)
     assert (attempt.status, attempt.provider_reference) == ("started", None)
-    assert_row_not_locked(app, attempt.checkout_id)
+    assert_checkout_not_locked(app, attempt.checkout_id)
 
     target = first.result(timeout=30)
     with app.app_context():
@@ -227,3 +214,17 @@ def test_a_sale_that_answers_after_it_was_given_up_is_not_offered(
         (sale,) = sandbox.records("paytrek", "sales")
         assert (attempt.status, attempt.redirect_url) == ("failed", None)
         assert attempt.provider_reference == sale["sale_token"]  # kept, for staff and reconcile
+
+
+def test_nothing_is_locked_while_the_return_page_asks_paytrek(app, sandbox, checkout_id, threads):
+    target = start_in(app, checkout_id)
+    token = target.rsplit("token=", 1)[1]
+    sandbox.fault("paytrek", "GET /api/v2/sale/<sale_token>/", latency_ms=SLOW_MS, count=1)
+    back = threads.submit(app.test_client().get, f"/pay/{checkout_id}/return?token={token}")
+    with app.app_context():
+        checkout_pk = load(checkout_id).id
+    paytrek_is_answering(sandbox, back)
+
+    assert_checkout_not_locked(app, checkout_pk)
+
+    assert back.result(timeout=30).status_code == 303

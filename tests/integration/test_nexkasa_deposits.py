@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token
+from tests.support.database import assert_not_locked
 from tests.support.sandbox import NexKasaCaller, SandboxControl
 from webapp.extensions import db
 from webapp.models import Attempt, Checkout, ReviewFlag
@@ -120,6 +123,21 @@ def test_the_guides_answer_shape_keeps_the_transaction_id(app, sandbox, checkout
         assert attempt.provider_reference is None
     text = app.test_client().get(page(checkout_id), headers=EN).get_data(as_text=True)
     assert "did not give us the account" in text
+
+
+def test_nothing_is_locked_while_nexkasa_answers(app, sandbox, checkout_id):
+    with app.app_context():
+        checkout_pk, url = load(checkout_id).id, db.engine.url
+    sandbox.fault(route=DEPOSIT_ROUTE, latency_ms=3000, count=1)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        request = pool.submit(start, app, checkout_id)
+        deadline = time.monotonic() + 10
+        while sandbox.faults():  # the one-shot rule is used up once the call reached NexKasa
+            assert not request.done(), request.result()
+            assert time.monotonic() < deadline, "the deposit request never reached NexKasa"
+            time.sleep(0.02)  # poll interval inside a deadline
+        assert_not_locked(url, "checkouts", checkout_pk)
+        assert request.result(timeout=30)[1] is False  # answered: the outcome is known
 
 
 def test_a_second_click_sends_nothing_twice(app, sandbox, checkout_id):

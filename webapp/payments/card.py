@@ -43,6 +43,9 @@ A = AttemptStatus
 # "Created" is a failure (public-notes §4.6 lists no complete set).
 IN_PROGRESS = frozenset({"Pending", "Processing", "In Progress"})
 CREATED = "Created"
+# Attempts whose outcome Paytrek may still change (a customer back from an abandoned page can
+# still have paid in another tab).
+UNSETTLED = frozenset({A.STARTED, A.ABANDONED})
 EXPIRED = "Expired"  # an unpaid sale past expires_at (about an hour, public-notes §4.3)
 # Backoff while a sale is still in progress when the customer lands (seconds).
 RECHECK_DELAYS = (0.25, 0.5, 1.0)
@@ -134,19 +137,23 @@ def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
     ).scalar_one_or_none()
     if attempt is None or attempt.checkout.public_id != checkout_public_id:
         raise ForeignToken
-    if attempt.status in (A.STARTED, A.ABANDONED):
+    if attempt.status in UNSETTLED:
+        cause = Cause.return_page(attempt.provider_order_id)
+        db.session.commit()  # no transaction (on SQLite: no database lock) while Paytrek answers
         sale = _sale_when_final(sale_token)
-        apply_sale(attempt, sale, Cause.return_page(attempt.provider_order_id), customer_back=True)
+        apply_sale(attempt, sale, cause, customer_back=True)
         db.session.commit()
     return attempt.checkout
 
 
 def refresh(attempt: Attempt, cause: Cause, customer_back: bool) -> None:
     """Ask Paytrek again about an unsettled attempt (a revisit, or the reconciler)."""
+    token, order_id = attempt.provider_reference, attempt.provider_order_id
+    db.session.commit()  # no transaction (on SQLite: no database lock) while Paytrek answers
     try:
-        sale = clients.paytrek().get_sale(attempt.provider_reference)
+        sale = clients.paytrek().get_sale(token)
     except ProviderError as error:
-        log.warning("paytrek sale lookup failed for %s: %s", attempt.provider_order_id, error)
+        log.warning("paytrek sale lookup failed for %s: %s", order_id, error)
         return
     apply_sale(attempt, sale, cause, customer_back=customer_back)
     db.session.commit()
@@ -155,6 +162,8 @@ def refresh(attempt: Attempt, cause: Cause, customer_back: bool) -> None:
 def apply_sale(attempt: Attempt, sale: Sale, cause: Cause, *, customer_back: bool) -> None:
     """Turn Paytrek's verdict into the attempt's outcome, checking it is really this attempt."""
     attempt = lock(Attempt, attempt.id)
+    if attempt.status not in UNSETTLED:
+        return  # settled meanwhile (another tab, the reconciler) while we asked Paytrek
     attempt.provider_status = sale.status
     if sale.is_success:
         if sale.order_id != attempt.provider_order_id or sale.amount != attempt.amount:

@@ -155,13 +155,13 @@ def _send(attempt_id: int, *, retry: bool) -> Attempt:
     it (429, 403, no answer) leave the attempt unknown.
     """
     attempt = db.session.get(Attempt, attempt_id)
+    amount, full_name = attempt.amount, attempt.bank_details["sender_name"]
+    user_id, callback = attempt.checkout.customer_ref, callback_url(attempt.provider_order_id)
+    db.session.commit()  # no transaction (on SQLite: no database lock) while NexKasa answers
     try:
         accepted = clients.nexkasa().create_deposit(
             DepositRequest(
-                amount=attempt.amount,
-                full_name=attempt.bank_details["sender_name"],
-                user_id=attempt.checkout.customer_ref,
-                callback_url=callback_url(attempt.provider_order_id),
+                amount=amount, full_name=full_name, user_id=user_id, callback_url=callback
             )
         )
     except AlreadyPending as error:
