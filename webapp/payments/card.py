@@ -33,6 +33,7 @@ from webapp.payments.attempts import (
 )
 from webapp.payments.methods import Method
 from webapp.payments.status import Cause, lock, transition
+from webapp.payments.transactions import release_before_call
 from webapp.providers.errors import ProviderError, ProviderUnavailable
 from webapp.providers.paytrek import Sale, SaleItem, SaleRequest
 
@@ -123,6 +124,7 @@ def start_3ds(
 
 def installment_options(card_token: str, amount: Money):
     """Installment choices for the tokenised card: its BIN from the vault, never the number."""
+    release_before_call()
     client = clients.paytrek()
     card = client.get_vault_card(card_token)
     return client.installments(card.bin_number, amount)
@@ -139,7 +141,7 @@ def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
         raise ForeignToken
     if attempt.status in UNSETTLED:
         cause = Cause.return_page(attempt.provider_order_id)
-        db.session.commit()  # no transaction (on SQLite: no database lock) while Paytrek answers
+        release_before_call()
         sale = _sale_when_final(sale_token)
         apply_sale(attempt, sale, cause, customer_back=True)
         db.session.commit()
@@ -149,7 +151,7 @@ def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
 def refresh(attempt: Attempt, cause: Cause, customer_back: bool) -> None:
     """Ask Paytrek again about an unsettled attempt (a revisit, or the reconciler)."""
     token, order_id = attempt.provider_reference, attempt.provider_order_id
-    db.session.commit()  # no transaction (on SQLite: no database lock) while Paytrek answers
+    release_before_call()
     try:
         sale = clients.paytrek().get_sale(token)
     except ProviderError as error:
@@ -210,7 +212,7 @@ def _claim(
     attempt = new_attempt(row, method, customer.ip_address)
     request = _sale_request(row, attempt, customer, return_url, hosted, installment)
     attempt_id = attempt.id
-    db.session.commit()
+    release_before_call()  # the attempt is claimed: a second click now finds it
     return attempt_id, request
 
 

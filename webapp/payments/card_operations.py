@@ -16,6 +16,7 @@ from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus, Refu
 from webapp.money import Money
 from webapp.payments import clients
 from webapp.payments.status import Cause, lock, transition
+from webapp.payments.transactions import release_before_call
 from webapp.providers.errors import ProviderError, ProviderUnavailable
 from webapp.providers.paytrek import Sale
 
@@ -115,7 +116,9 @@ def reread(checkout: Checkout, staff_email: str) -> None:
     attempt = settled_attempt(checkout)
     if attempt is None:
         raise OperationRefused(_("This checkout has no card payment to read."))
-    sale = clients.paytrek().get_sale(attempt.provider_reference)
+    token = attempt.provider_reference
+    release_before_call()
+    sale = clients.paytrek().get_sale(token)
     attempt = lock(Attempt, attempt.id)
     checkout = lock(Checkout, checkout.id)
     cause = Cause.staff(staff_email)

@@ -36,6 +36,7 @@ from webapp.payments.methods import TRANSFER_CURRENCY, Method
 from webapp.payments.nexkasa_callbacks import callback_url
 from webapp.payments.nexkasa_reconcile import OUTCOME_UNKNOWN, flag_once, resolve_flags
 from webapp.payments.status import Cause, lock
+from webapp.payments.transactions import release_before_call
 from webapp.providers.errors import (
     ProviderAuthError,
     ProviderError,
@@ -157,7 +158,7 @@ def _send(attempt_id: int, *, retry: bool) -> Attempt:
     attempt = db.session.get(Attempt, attempt_id)
     amount, full_name = attempt.amount, attempt.bank_details["sender_name"]
     user_id, callback = attempt.checkout.customer_ref, callback_url(attempt.provider_order_id)
-    db.session.commit()  # no transaction (on SQLite: no database lock) while NexKasa answers
+    release_before_call()
     try:
         accepted = clients.nexkasa().create_deposit(
             DepositRequest(

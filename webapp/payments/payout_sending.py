@@ -33,6 +33,7 @@ from webapp.models.types import utcnow
 from webapp.payments import clients
 from webapp.payments.attempts import flag
 from webapp.payments.status import Cause, can_transition, lock, transition
+from webapp.payments.transactions import release_before_call
 from webapp.providers import nexkasa, pientegra
 from webapp.providers.errors import (
     ProviderAuthError,
@@ -126,7 +127,7 @@ def _send_pientegra(payout: Payout, cause: Cause) -> None:
         _review(payout, cause, "request_changed", "stored key or body hash missing or different")
         return
     request, key = pientegra_request(payout), payout.idempotency_key
-    _release()
+    release_before_call()
     try:
         created = clients.pientegra().create_withdrawal(request, key)
     except pientegra.IdempotencyConflict as error:
@@ -151,7 +152,7 @@ def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
         external_id=payout.public_id,
         callback_url=nexkasa_callback_url(payout),
     )
-    _release()
+    release_before_call()
     try:
         accepted = clients.nexkasa().create_withdrawal(request)
     except nexkasa.AlreadyPending as error:
@@ -171,12 +172,6 @@ def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
         payout.provider_transaction_id = str(accepted.transaction_id)
         payout.provider_reference = str(accepted.transaction_id)
         _accepted(payout, cause, NEXKASA_QUEUED)
-
-
-def _release() -> None:
-    """End the transaction before a provider call: no lock (SQLite's is the whole database) is
-    held while we wait on the network; the outcome is written in a fresh one."""
-    db.session.commit()
 
 
 def _refused(payout: Payout, cause: Cause, error: ProviderError) -> None:

@@ -43,6 +43,7 @@ from webapp.payments.attempts import (
 )
 from webapp.payments.methods import TRANSFER_CURRENCY, Method
 from webapp.payments.status import Cause, annotate, can_transition, lock, transition
+from webapp.payments.transactions import release_before_call
 from webapp.providers.errors import (
     ProviderAuthError,
     ProviderError,
@@ -168,7 +169,7 @@ def _new_deposit(checkout: Checkout, customer_ip: str | None) -> Attempt:
 
 def _create(attempt: Attempt) -> Attempt:
     request, key, attempt_id = _request(attempt), attempt.idempotency_key, attempt.id
-    db.session.commit()  # no transaction (on SQLite: no database lock) while Pientegra answers
+    release_before_call()
     try:
         deposit = clients.pientegra().create_deposit(request, key)
     except (ProviderUnavailable, ProviderRateLimited, IdempotencyInFlight) as error:

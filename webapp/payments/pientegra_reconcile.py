@@ -32,6 +32,7 @@ from webapp.payments.attempts import settle
 from webapp.payments.pientegra_deposits import PROVIDER, apply_intent
 from webapp.payments.pientegra_webhooks import WITHDRAWAL_OUTCOMES, apply_withdrawal
 from webapp.payments.status import Cause
+from webapp.payments.transactions import release_before_call
 from webapp.providers.errors import ProviderError
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def _deposits(cutoff, cause: Cause, report: Report) -> None:
             continue
         report.asked += 1
         intent_id = attempt.provider_reference
-        db.session.commit()  # no transaction (on SQLite: no database lock) while Pientegra answers
+        release_before_call()
         try:
             intent = clients.pientegra().get_intent(intent_id)
         except ProviderError as error:
@@ -86,7 +87,7 @@ def _withdrawals(cutoff, cause: Cause, report: Report) -> None:
         return
     report.asked += len(pending)
     oldest = min(payout.created_at for payout in pending.values())
-    db.session.commit()  # no transaction while Pientegra answers
+    release_before_call()
     try:
         withdrawals = list(
             clients.pientegra().iter_withdrawals(
