@@ -7,6 +7,18 @@ from datetime import timedelta
 from webapp.extensions import db
 from webapp.models import Checkout, Merchant, Payout
 from webapp.models.types import utcnow
+from webapp.payments.card import Customer
+
+# The payer a card sale is started for, as the checkout page builds it from the form.
+CARD_CUSTOMER = Customer(
+    first_name="Ayşe",
+    last_name="Yılmaz",
+    email="ayse@example.com",
+    ip_address="203.0.113.9",
+    address="Bağdat Cad. 1",
+    city="İstanbul",
+    country="TR",
+)
 
 
 def merchant(name: str = "Test Mağaza") -> tuple[Merchant, str]:

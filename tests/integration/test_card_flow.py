@@ -16,15 +16,7 @@ from webapp.payments import card
 from webapp.payments.status import Cause, timeline
 from webapp.providers.paytrek import Sale
 
-CUSTOMER = card.Customer(
-    first_name="Ayşe",
-    last_name="Yılmaz",
-    email="ayse@example.com",
-    ip_address="203.0.113.9",
-    address="Bağdat Cad. 1",
-    city="İstanbul",
-    country="TR",
-)
+CUSTOMER = factories.CARD_CUSTOMER
 
 
 @pytest.fixture

@@ -24,15 +24,7 @@ from webapp.payments.status import Cause
 
 SALE_ROUTE = "POST /api/v2/sale/"
 SLOW_MS = 3000  # long enough to look at the database while the first request waits
-CUSTOMER = card.Customer(
-    first_name="Ayşe",
-    last_name="Yılmaz",
-    email="ayse@example.com",
-    ip_address="203.0.113.9",
-    address="Bağdat Cad. 1",
-    city="İstanbul",
-    country="TR",
-)
+CUSTOMER = factories.CARD_CUSTOMER
 DETAILS = {
     "customer_first_name": "Ayşe",
     "customer_last_name": "Yılmaz",
