@@ -54,9 +54,9 @@ def reconcile(older_than: timedelta) -> Report:
 
 def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report) -> None:
     """Paytrek: ask about sales nobody came back from; give up on requests never answered."""
-    for attempt in card.unanswered(_stale_card_attempts(older_than, with_token=False)):
-        attempt = lock(Attempt, attempt.id)
-        if attempt.status == AttemptStatus.STARTED and attempt.provider_reference is None:
+    for stale in _stale_card_attempts(older_than, with_token=False):
+        attempt = lock(Attempt, stale.id)
+        if card.unanswered([attempt]):  # asked again under the lock: its answer may have come
             card.give_up_unanswered(attempt, cause)
             report.settled += 1
         db.session.commit()
