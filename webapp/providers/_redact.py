@@ -73,7 +73,7 @@ def redact(text: str) -> str:
     - ``Bearer x`` / ``Basic x`` -> ``Bearer ***``
     - values of sensitive names (``token=x``, ``"cvv": "x"``, ``X-API-KEY: x``) -> ``***``
     - IBANs -> country + ``****`` + last 4 (``TR****7890``)
-    - card numbers -> ``****`` + last 4 (``****4509``)
+    - card numbers (digit runs of 13 to 19 that pass the Luhn check) -> ``****`` + last 4
     """
     text = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _QUOTED_PAIR.sub(_mask_quoted_pair, text)
@@ -110,7 +110,19 @@ def _mask_iban(match: re.Match[str]) -> str:
 
 def _mask_pan(match: re.Match[str]) -> str:
     digits = re.sub(r"\D", "", match[0])
+    if not _luhn_valid(digits):
+        return match[0]  # not a card number: an order number, or digits inside one of our ids
     return f"****{digits[-4:]}"
+
+
+def _luhn_valid(digits: str) -> bool:
+    """Every card number passes the Luhn check; nine in ten other digit runs fail it."""
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(digits)):
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
 
 
 @contextmanager
