@@ -266,7 +266,9 @@ def test_read_timeout_is_unavailable_with_outcome_unknown(provider, make_client)
 
 
 def test_read_timeout_on_get_is_retried(provider, make_client, waits):
-    client = make_client(provider.base_url, read_timeout=0.2, max_retries=1)
+    # The retry must be answered within the same read timeout; at 0.2 s a busy CI machine once
+    # timed the retry out too.
+    client = make_client(provider.base_url, read_timeout=1.0, max_retries=1)
     provider.script = [provider.hang, respond(200, {"ok": True})]
 
     assert client.request("GET", "/v1/sale/abc").data == {"ok": True}
