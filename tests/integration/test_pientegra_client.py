@@ -188,7 +188,8 @@ def test_our_own_later_retry_with_the_same_key_gets_the_same_deposit(
 def test_the_same_key_while_the_first_request_runs_is_in_flight(
     sandbox: SandboxControl, client: PientegraClient
 ) -> None:
-    sandbox.fault("pientegra", DEPOSITS_ROUTE, latency_ms=600, count=1)
+    # Long enough for the second request to arrive while the first runs, even on a busy machine.
+    sandbox.fault("pientegra", DEPOSITS_ROUTE, latency_ms=1500, count=1)
     key = new_key()
     first: list[Any] = []
     runner = threading.Thread(target=lambda: first.append(client.create_deposit(deposit(), key)))
