@@ -113,7 +113,7 @@ def test_a_sale_for_another_amount_goes_to_review(app, checkout_id):
                 "status": "Paid",
             }
         )
-        card.apply_sale(attempt, forged, Cause.return_page(), customer_back=True)
+        card.apply_sale(attempt.id, forged, Cause.return_page(), customer_back=True)
         db.session.commit()
         checkout = load(checkout_id)
         assert checkout.status == "needs_review"

@@ -130,7 +130,7 @@ def installment_options(card_token: str, amount: Money):
     return client.installments(card.bin_number, amount)
 
 
-def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
+def confirm_return(checkout_public_id: str, sale_token: str) -> None:
     """The customer is back: ask Paytrek about the sale and settle its attempt."""
     attempt = db.session.execute(
         select(Attempt).where(
@@ -140,30 +140,32 @@ def confirm_return(checkout_public_id: str, sale_token: str) -> Checkout:
     if attempt is None or attempt.checkout.public_id != checkout_public_id:
         raise ForeignToken
     if attempt.status in UNSETTLED:
-        cause = Cause.return_page(attempt.provider_order_id)
+        attempt_id, cause = attempt.id, Cause.return_page(attempt.provider_order_id)
         release_before_call()
         sale = _sale_when_final(sale_token)
-        apply_sale(attempt, sale, cause, customer_back=True)
+        apply_sale(attempt_id, sale, cause, customer_back=True)
         db.session.commit()
-    return attempt.checkout
 
 
 def refresh(attempt: Attempt, cause: Cause, customer_back: bool) -> None:
     """Ask Paytrek again about an unsettled attempt (a revisit, or the reconciler)."""
-    token, order_id = attempt.provider_reference, attempt.provider_order_id
+    attempt_id, token, order_id = attempt.id, attempt.provider_reference, attempt.provider_order_id
     release_before_call()
     try:
         sale = clients.paytrek().get_sale(token)
     except ProviderError as error:
         log.warning("paytrek sale lookup failed for %s: %s", order_id, error)
         return
-    apply_sale(attempt, sale, cause, customer_back=customer_back)
+    apply_sale(attempt_id, sale, cause, customer_back=customer_back)
     db.session.commit()
 
 
-def apply_sale(attempt: Attempt, sale: Sale, cause: Cause, *, customer_back: bool) -> None:
-    """Turn Paytrek's verdict into the attempt's outcome, checking it is really this attempt."""
-    attempt = lock(Attempt, attempt.id)
+def apply_sale(attempt_id: int, sale: Sale, cause: Cause, *, customer_back: bool) -> None:
+    """Turn Paytrek's verdict into the attempt's outcome, checking it is really this attempt.
+
+    Takes the id, not the row: callers have just ended their transaction, and reading an expired
+    row's id would cost a query before the locking one."""
+    attempt = lock(Attempt, attempt_id)
     if attempt.status not in UNSETTLED:
         return  # settled meanwhile (another tab, the reconciler) while we asked Paytrek
     attempt.provider_status = sale.status

@@ -54,8 +54,8 @@ def reconcile(older_than: timedelta) -> Report:
 
 def reconcile_card_attempts(older_than: timedelta, cause: Cause, report: Report) -> None:
     """Paytrek: ask about sales nobody came back from; give up on requests never answered."""
-    for stale in _stale_card_attempts(older_than, with_token=False):
-        attempt = lock(Attempt, stale.id)
+    for attempt_id in [a.id for a in _stale_card_attempts(older_than, with_token=False)]:
+        attempt = lock(Attempt, attempt_id)
         if card.unanswered([attempt]):  # asked again under the lock: its answer may have come
             card.give_up_unanswered(attempt, cause)
             report.settled += 1

@@ -161,6 +161,8 @@ def _locked_rows() -> set:
     """Rows this session has locked in its current transaction (forgotten when it ends)."""
     session = db.session()
     transaction = session.get_transaction()
+    if transaction is None:
+        return set()  # no transaction yet: nothing can be locked
     info = session.info
     if info.get("locks_for") is not transaction:
         info["locks_for"], info["locks"] = transaction, set()
