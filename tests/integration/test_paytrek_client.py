@@ -306,6 +306,13 @@ def test_installment_plans_follow_the_cards_bank(client: PaytrekClient) -> None:
     assert all(option.monthly is not None for option in options)
 
 
+def test_an_eight_digit_bin_is_sent_as_its_first_six(client: PaytrekClient) -> None:
+    # The document's bin_number is "Kartın ilk 6 hanesi"; the sandbox refuses anything else.
+    options = client.installments("43550843", tl("123.00"))
+
+    assert [option.count for option in options] == [1, 3, 6]
+
+
 def test_installments_refuse_anything_longer_than_a_bin(client: PaytrekClient) -> None:
     with pytest.raises(ValueError, match="bin_number"):
         client.installments(APPROVED, tl("123.00"))
@@ -349,6 +356,21 @@ def test_a_2xx_that_says_not_succeeded_is_a_rejection(
     assert (caught.value.http_status, caught.value.code) == (200, "30005")
     assert caught.value.merchant_message == ERROR_CODES["30005"].merchant_message
     assert caught.value.customer_message is None  # "-" in the document's table
+
+
+def test_a_2xx_receipt_without_succeeded_true_is_an_unknown_outcome(
+    sandbox: SandboxControl, client: PaytrekClient
+) -> None:
+    # Every documented receipt says "succeeded": true; without it, money may or may not have moved.
+    sale = paid_sale(sandbox, client)
+    sandbox.fault(
+        "paytrek", "POST /api/v2/cancel/", status=200, body={"sale_token": sale.token}, count=1
+    )
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        client.cancel(sale.token)
+
+    assert caught.value.outcome_unknown and caught.value.http_status == 200
 
 
 def test_a_paid_sale_is_cancelled_in_full(sandbox: SandboxControl, client: PaytrekClient) -> None:

@@ -43,7 +43,12 @@ import requests
 from webapp.money import Money, paytrek_amount
 from webapp.providers._http import ProviderHTTP
 from webapp.providers._json import decode_json
-from webapp.providers.errors import ProviderError, ProviderRejected, error_from_response
+from webapp.providers.errors import (
+    ProviderError,
+    ProviderRejected,
+    ProviderUnavailable,
+    error_from_response,
+)
 from webapp.providers.paytrek_errors import ERROR_CODES, ErrorCode
 from webapp.providers.paytrek_wire import (
     AUTHORIZED_STATUSES,
@@ -167,10 +172,13 @@ class PaytrekClient:
         return VaultCard.from_wire(response.data)
 
     def installments(self, bin_number: str, amount: Money) -> tuple[InstallmentOption, ...]:
-        """``GET /api/v2/installments/?bin_number=&amount=``: the plans a card's bank offers."""
+        """``GET /api/v2/installments/?bin_number=&amount=``: the plans a card's bank offers.
+
+        The document's ``bin_number`` is "Kartın ilk 6 hanesi": a longer (8-digit) BIN from the
+        vault is cut to its first 6."""
         if not (bin_number.isascii() and bin_number.isdigit() and 6 <= len(bin_number) <= 8):
             raise ValueError("bin_number is the card's first 6 (to 8) digits, never the number")
-        params = {"bin_number": bin_number, "amount": f"{paytrek_amount(amount):f}"}
+        params = {"bin_number": bin_number[:6], "amount": f"{paytrek_amount(amount):f}"}
         response = self._http.request("GET", "/api/v2/installments/", params=params)
         return InstallmentOption.list_from_wire(response.data, amount.currency)
 
@@ -224,6 +232,14 @@ class PaytrekClient:
                 customer_message=customer,
             )
         if not is_sale(data):
+            if data.get("succeeded") is not True:
+                # Every documented receipt says ``"succeeded": true``; a 2xx that says neither
+                # yes nor no may or may not have moved money: reconcile, never repeat.
+                raise ProviderUnavailable(
+                    PROVIDER,
+                    http_status=response.status,
+                    merchant_message=f'{path} answered 2xx without "succeeded": true',
+                )
             return None  # the documented receipt: accepted, state not included
         try:
             return Sale.from_wire(data)
