@@ -186,8 +186,12 @@ def paytrek_amount_from_wire(value: WireAmount, currency: str) -> Money:
     return _incoming_major(value, currency)
 
 
-def pientegra_amount(money: Money) -> int:
-    """Pientegra §2.1, §2.3: integer minor units, TRY only, 100 to 100_000_000 inclusive."""
+def pientegra_amount(money: Money) -> str:
+    """Pientegra §2.1, §2.3: minor units, TRY only, 100 to 100_000_000 inclusive.
+
+    A JSON string (``"250000"``): withdrawals take only that (§2.4), deposits a string or a
+    number (§2.3), so both bodies use the one form.
+    """
     _outgoing(money, "Pientegra", try_only=True)
     if money.minor < 100:
         raise MoneyError(f"amount_below_min: Pientegra takes at least 1.00 TRY, got {money.amount}")
@@ -195,7 +199,7 @@ def pientegra_amount(money: Money) -> int:
         raise MoneyError(
             f"amount_above_max: Pientegra takes at most 1000000.00 TRY, got {money.amount}"
         )
-    return money.minor
+    return str(money.minor)
 
 
 def pientegra_amount_from_wire(value: str | int, currency: str = "TRY") -> Money:

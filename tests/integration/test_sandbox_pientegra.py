@@ -261,6 +261,17 @@ def test_withdrawal_needs_a_valid_turkish_iban(pientegra: PientegraCaller, iban:
     assert response.json()["error"]["details"] == {"field": "targetIban"}
 
 
+def test_a_withdrawal_amount_is_a_string_where_a_deposit_takes_a_number_too(
+    pientegra: PientegraCaller,
+) -> None:
+    refused = pientegra.withdraw(amount=250000)  # §2.4 writes "250000"; §2.3 "string or number"
+
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "validation_failed"
+    assert refused.json()["error"]["details"] == {"field": "amount"}
+    assert pientegra.deposit(amount=250000).status_code == 201
+
+
 def test_60_calls_a_minute_then_429_until_the_clock_moves_on(
     sandbox: SandboxControl, pientegra: PientegraCaller
 ) -> None:

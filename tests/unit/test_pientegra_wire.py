@@ -73,7 +73,7 @@ def test_deposit_body_has_minor_units_and_camel_case_fields() -> None:
     assert body == {
         "externalUserId": "user-42",
         "externalUserLabel": "Ayşe K.",
-        "amount": 100000,
+        "amount": "100000",
         "currency": "TRY",
     }
 
@@ -109,7 +109,7 @@ def test_withdrawal_body_normalises_the_iban() -> None:
 
     assert withdrawal_to_wire(request) == {
         "externalUserId": "user-42",
-        "amount": 250000,
+        "amount": "250000",
         "currency": "TRY",
         "targetIban": "TR320010009999901234567890",
         "targetHolderName": "Mehmet Demir",

@@ -1,7 +1,7 @@
 """Pientegra's wire format: our typed requests to its JSON, its JSON back to typed results.
 
-Job: the one place that knows Pientegra's field names (camelCase), amounts (integer minor units
-out, strings of minor units back: ``money.pientegra_amount*``), timestamps (ISO 8601 UTC, e.g.
+Job: the one place that knows Pientegra's field names (camelCase), amounts (strings of minor
+units both ways: ``money.pientegra_amount*``), timestamps (ISO 8601 UTC, e.g.
 ``2026-04-28T12:30:00.000Z``) and list envelopes (``{data, nextCursor}``). Shared by the client
 (``pientegra.py``) and the webhook parser (``pientegra_webhooks.py``).
 
@@ -75,7 +75,7 @@ def _user_fields(external_user_id: str, label: str | None) -> dict[str, Any]:
 
 
 def deposit_to_wire(deposit: DepositRequest) -> dict[str, Any]:
-    """§2.3: amount in integer minor units (range-checked), currency TRY."""
+    """§2.3: amount in minor units (range-checked, a string as in withdrawals), currency TRY."""
     return {
         **_user_fields(deposit.external_user_id, deposit.external_user_label),
         "amount": pientegra_amount(deposit.amount),

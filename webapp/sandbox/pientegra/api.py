@@ -79,7 +79,7 @@ def create_withdrawal() -> ResponseReturnValue:
             "externalUserLabel": wire.text(
                 data, "externalUserLabel", required=False, max_length=wire.LABEL_MAX
             ),
-            "amount": wire.amount(data),
+            "amount": wire.amount(data, text_only=True),  # §2.4: a string, e.g. "250000"
             "currency": wire.currency(data),
             "targetIban": wire.turkish_iban(data, "targetIban"),
             "targetHolderName": wire.text(data, "targetHolderName"),

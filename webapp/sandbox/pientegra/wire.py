@@ -1,15 +1,17 @@
 """Pientegra's wire format: reading request bodies, writing amounts, times and ids.
 
-Documented (public-notes §2.1-§2.4): JSON in UTF-8; amounts in minor units, accepted as string
-or number and always answered as strings ("100000"); currency TRY, the default and the only
-one; deposits of 100 to 100_000_000 minor units (``amount_below_min`` / ``amount_above_max``);
-``externalUserLabel`` at most 128 characters; times like ``2026-04-28T12:30:00.000Z``; ids
-like ``01927b3c-…`` (UUID v7, from the sandbox clock here).
+Documented (public-notes §2.1-§2.4): JSON in UTF-8; amounts in minor units, always answered as
+strings ("100000"), accepted as string or number in deposits (§2.3) and only as a string in
+withdrawals (§2.4: ``"250000"``, a JSON number is ``validation_failed``); currency TRY, the
+default and the only one; deposits of 100 to 100_000_000 minor units (``amount_below_min`` /
+``amount_above_max``); ``externalUserLabel`` at most 128 characters; times like
+``2026-04-28T12:30:00.000Z``; ids like ``01927b3c-…`` (UUID v7, from the sandbox clock here).
 
-The sandbox's choices where the documents are silent: an amount is an integer or a string of
-digits (``"100.50"`` or ``100.5`` is ``validation_failed``); withdrawals share the deposit
-range; other strings are at most 255 characters; ``targetIban`` is a Turkish IBAN written
-without spaces (``TR`` + 24 digits, ISO 13616 mod-97 check). The first invalid field answers.
+The sandbox's choices where the documents are silent: an amount is a string of digits or, in a
+deposit, an integer (``"100.50"`` or ``100.5`` is ``validation_failed``); withdrawals share
+the deposit range; other strings are at most 255 characters; ``targetIban`` is a Turkish IBAN
+written without spaces (``TR`` + 24 digits, ISO 13616 mod-97 check). The first invalid field
+answers.
 
 Trust boundary: everything read here is caller input.
 """
@@ -62,19 +64,20 @@ def text(
     return value
 
 
-def minor_units(value: Any, field: str) -> int:
-    """An integer amount of kuruş, from a JSON integer or a string of digits."""
-    if isinstance(value, int) and not isinstance(value, bool):
+def minor_units(value: Any, field: str, *, text_only: bool = False) -> int:
+    """Kuruş from a string of digits or, unless ``text_only`` (withdrawals), a JSON integer."""
+    if isinstance(value, int) and not isinstance(value, bool) and not text_only:
         return value
     if isinstance(value, str) and _DIGITS.fullmatch(value):
         return int(value)
-    raise invalid(f"{field}: an integer amount in minor units", field)
+    kind = "a string of" if text_only else "an integer amount in"
+    raise invalid(f"{field}: {kind} minor units", field)
 
 
-def amount(data: Mapping[str, Any], field: str = "amount") -> int:
+def amount(data: Mapping[str, Any], field: str = "amount", *, text_only: bool = False) -> int:
     if data.get(field) is None:
         raise invalid(f"{field}: required", field)
-    units = minor_units(data[field], field)
+    units = minor_units(data[field], field, text_only=text_only)
     if units < MIN_AMOUNT:
         raise ApiError(400, "amount_below_min", f"{field}: at least {MIN_AMOUNT}", {"min": "100"})
     if units > MAX_AMOUNT:
