@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from tests import factories
@@ -12,7 +13,7 @@ from tests.support.sandbox import PaytrekCaller
 from webapp.extensions import db
 from webapp.models import Checkout, ReviewFlag
 from webapp.models.types import utcnow
-from webapp.payments import card
+from webapp.payments import card, card_operations
 from webapp.payments.status import Cause, timeline
 from webapp.providers.paytrek import Sale
 
@@ -148,3 +149,88 @@ def test_return_by_cross_site_post_without_cookies(app, paytrek, checkout_id):
     assert response.headers["Location"] == f"/pay/{checkout_id}/result"
     with app.app_context():
         assert load(checkout_id).status == "paid"
+
+
+def test_an_authorised_sale_on_an_automatic_checkout_waits_for_staff_capture(app, checkout_id):
+    # Paytrek's fraud check puts a sale in REVIEW as a pre-authorisation "capture edilmesi gerekir"
+    # (paytrek-api.txt, Capture): until staff capture it, no money is collected.
+    with app.app_context():
+        token = start(checkout_id)
+        attempt = load(checkout_id).attempts[0]
+        held = Sale.from_wire(
+            {
+                "sale_token": token,
+                "order_id": attempt.provider_order_id,
+                "currency": "TRY",
+                "amount": "1500.00",
+                "status": "Authorized",
+            }
+        )
+        card.apply_sale(attempt.id, held, Cause.return_page(), customer_back=True)
+        db.session.commit()
+        checkout = load(checkout_id)
+        assert checkout.capture == "automatic"
+        assert (checkout.status, checkout.attempts[0].status) == ("authorized", "authorized")
+        flags = db.session.execute(select(ReviewFlag)).scalars().all()
+        assert [f.kind for f in flags] == ["held_for_review"]
+        assert attempt.provider_order_id in flags[0].detail
+
+
+def test_a_3ds_charge_whose_answer_is_lost_is_read_on_the_return_page(app, sandbox, checkout_id):
+    card_token = requests.post(
+        f"{sandbox.base_url('paytrek')}/api/v2/vault/",
+        json={
+            "number": "4508034508034509",
+            "expiration": "12/2099",
+            "cvc": "000",
+            "card_holder_name": "Ayşe Yılmaz",
+        },
+        auth=(sandbox.config["PAYTREK_API_KEY"], sandbox.config["PAYTREK_SECRET"]),
+        timeout=10,
+    ).json()["card_token"]
+    # Paytrek gets the charge, and its answer is lost.
+    sandbox.fault("paytrek", "POST /api/v2/charge_with_token/", after=True, status=502, count=1)
+    with app.app_context():
+        target = card.start_3ds(
+            load(checkout_id), CUSTOMER, "https://site.example/return?x=1", card_token, 1
+        )
+        token = load(checkout_id).attempts[0].provider_reference
+        assert target == f"https://site.example/return?x=1&token={token}"
+        assert load(checkout_id).attempts[0].status == "started"  # not failed: it may be paid
+    assert len(sandbox.records("paytrek", "sales")) == 1
+    with app.app_context():
+        # The sale says what happened: here its 3-D page was never shown, so nothing was charged
+        # and the customer may try again; a paid sale would have settled the checkout as paid.
+        card.confirm_return(checkout_id, token)
+        checkout = load(checkout_id)
+        assert (checkout.status, checkout.attempts[0].status) == ("open", "abandoned")
+        assert checkout.attempts[0].error_code is None  # not counted as a decline
+
+
+def test_reading_a_rejected_authorisation_again_cancels_the_checkout(app, sandbox, paytrek):
+    # A REVIEW (pre-authorised) sale that is cancelled "REJECTED a çevrilir" (paytrek-api.txt).
+    with app.app_context():
+        merchant, _ = factories.merchant()
+        row = factories.checkout(
+            merchant,
+            capture="manual",
+            items=[{"name": "Kitap", "quantity": 1, "unit_price_minor": 150_000}],
+        )
+        db.session.commit()
+        checkout_id = row.public_id
+        token = start(checkout_id)
+    paytrek.charge(token)
+    with app.app_context():
+        card.confirm_return(checkout_id, token)
+        assert load(checkout_id).status == "authorized"
+    sale = paytrek.sale(token).json()
+    sandbox.fault(
+        "paytrek",
+        "GET /api/v2/sale/<sale_token>/",
+        status=200,
+        body={**sale, "status": "REJECTED"},
+        count=1,
+    )
+    with app.app_context():
+        card_operations.reread(load(checkout_id), "staff@example.com")
+        assert load(checkout_id).status == "cancelled"

@@ -110,16 +110,16 @@ def start_3ds(
         return claimed
     attempt_id, request = claimed
     sale = _create_sale(attempt_id, request)
+    back_with_token = return_url + ("&" if "?" in return_url else "?") + "token=" + sale.token
     try:
         charge = clients.paytrek().charge_with_token(sale.token, card_token)
+    except ProviderUnavailable:
+        # The card may have been charged: the return page reads the sale, never charges again.
+        return _record_start(attempt_id, sale, back_with_token)
     except ProviderError as error:
         _fail_start(attempt_id, error, sale)
-    if charge.forward_url is None:
-        # Charged (or declined) without 3-D Secure: the return page settles it the same way.
-        target = return_url + ("&" if "?" in return_url else "?") + "token=" + sale.token
-    else:
-        target = charge.forward_url
-    return _record_start(attempt_id, sale, target)
+    # No forward_url: charged (or declined) without 3-D Secure; the return page settles it.
+    return _record_start(attempt_id, sale, charge.forward_url or back_with_token)
 
 
 def installment_options(card_token: str, amount: Money):
@@ -173,8 +173,23 @@ def apply_sale(attempt_id: int, sale: Sale, cause: Cause, *, customer_back: bool
         if sale.order_id != attempt.provider_order_id or sale.amount != attempt.amount:
             _mismatch(attempt, sale, cause)
             return
-        manual = attempt.checkout.capture == "manual" and sale.is_authorized_only
-        settle(attempt, A.AUTHORIZED if manual else A.SUCCEEDED, cause)
+        if not sale.is_authorized_only:
+            settle(attempt, A.SUCCEEDED, cause)
+            return
+        # Authorised, not captured: a manual-capture sale, or one Paytrek's fraud check put in
+        # REVIEW, which "ön otorizasyonda oluşturulur ve tarafınızdan capture edilmesi gerekir"
+        # (paytrek-api.txt Capture). Either way no money is collected until staff capture it.
+        settle(attempt, A.AUTHORIZED, cause)
+        checkout = attempt.checkout
+        if checkout.capture != "manual" and checkout.status == CheckoutStatus.AUTHORIZED:
+            flag(
+                "checkout",
+                checkout.id,
+                "held_for_review",
+                f"Paytrek holds sale {attempt.provider_order_id} as a pre-authorisation "
+                f"({sale.status}), though this checkout captures automatically: capture it to "
+                "collect the money, or cancel it.",
+            )
     elif sale.status == CREATED:
         # Nobody paid yet. Back from the page (or the sale expired): the attempt is abandoned.
         if customer_back or _expired(sale):

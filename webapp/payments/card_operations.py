@@ -21,6 +21,9 @@ from webapp.providers.errors import ProviderError, ProviderUnavailable
 from webapp.providers.paytrek import Sale
 
 A, C = AttemptStatus, CheckoutStatus
+# A voided sale. The document's one word for it is REJECTED: "Eğer bir satış fraud kararı sonucu
+# REVIEW da ise ve bu satış iptal edilirse satışa ait REJECTED a çevrilir" (paytrek-api.txt Cancel).
+VOIDED_STATUSES = frozenset({"REJECTED", "Cancelled", "Voided"})
 
 
 class OperationRefused(Exception):
@@ -136,7 +139,7 @@ def reread(checkout: Checkout, staff_email: str) -> None:
         transition(checkout, C.REFUNDED, cause, note="refunded (read again)")
     elif refunded > 0 and checkout.status == C.PAID:
         transition(checkout, C.PARTIALLY_REFUNDED, cause, note="refunded (read again)")
-    elif checkout.status == C.AUTHORIZED and sale.status in ("Cancelled", "Voided"):
+    elif checkout.status == C.AUTHORIZED and sale.status in VOIDED_STATUSES:
         transition(checkout, C.CANCELLED, cause, note="voided (read again)")
     db.session.commit()
 
