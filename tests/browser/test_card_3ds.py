@@ -68,6 +68,22 @@ def test_3ds_success_and_our_server_never_sees_the_card(page: Page, site, sandbo
     assert not any(THREE_D_CARD in url + body for url, body in sent_to_us)
 
 
+def test_installments_show_and_charge_the_checkout_amount(page: Page, site, sandbox):
+    checkout = start(page, site)
+    fill_card(page, THREE_D_CARD)
+    plan = page.get_by_label("3 taksit")
+    # The bank's commission-inclusive total is not what the customer pays: the sale's amount is.
+    expect(page.locator("label", has=plan)).to_contain_text("₺1.500,00")
+    plan.check()
+    page.get_by_role("button", name="Öde").click()
+    page.get_by_label("3D Secure şifresi").fill("a")
+    page.get_by_role("button", name="Onayla").click()
+    expect(page.get_by_role("heading", name="Ödeme alındı")).to_be_visible()
+    [sale] = sandbox.records("paytrek", "sales")
+    assert (sale["amount"], sale["installment"]) == ("1500.00", 3)
+    assert status_of(site, checkout["id"]) == ("paid", ["succeeded"])
+
+
 def test_3ds_wrong_password(page: Page, site, sandbox):
     checkout = start(page, site)
     fill_card(page, WRONG_PASSWORD_CARD)
