@@ -168,6 +168,32 @@ def test_a_key_still_in_flight_leaves_the_payout_requested(ctx, merchant, sandbo
     )
 
 
+@pytest.mark.parametrize(
+    "send",
+    [
+        lambda payout: payout_sending.send_payout(payout, CAUSE),
+        lambda payout: payout_sending.retry_payout(payout, CAUSE),
+        lambda payout: payout_sending.resend_requested(timedelta(0), Cause.reconciliation()),
+    ],
+    ids=["send_payout", "retry_payout", "resend_requested"],
+)
+def test_a_key_past_pientegras_24_hours_is_not_resent_but_goes_to_staff(
+    ctx, merchant, sandbox, send
+):
+    payout = payouts.create_payout(merchant, spec())
+    payout.created_at -= timedelta(hours=24)  # §2.2: Pientegra may have forgotten the key
+    db.session.commit()
+
+    send(payout)
+
+    payout = reload(payout)
+    assert (payout.status, payout.error_code) == ("needs_review", "idempotency_key_expired")
+    assert flags(payout) == ["idempotency_key_expired"]
+    assert sandbox.records("pientegra", "withdrawals") == []
+    with pytest.raises(payout_sending.NotRetryable):
+        payout_sending.retry_payout(payout, CAUSE)
+
+
 def test_a_changed_body_is_not_sent_under_the_old_key(ctx, merchant, sandbox):
     payout = payouts.create_payout(merchant, spec())
     payout.holder_name = "Someone Else"

@@ -6,10 +6,11 @@ answer escapes as an exception: each becomes a status, an error on the row or a 
 ``send_payout`` commits it.
 
 Pientegra: the Idempotency-Key (a UUID made once per payout) and a hash of the body were committed
-with the payout before the first attempt, so every send, however late, is the same request: a
-lost answer or a ``duplicate_idempotency_key`` leaves the payout ``requested`` with
+with the payout before the first attempt, so every send within the key's 24 h TTL is the same
+request: a lost answer or a ``duplicate_idempotency_key`` leaves the payout ``requested`` with
 ``outcome_unknown`` for a resend; ``idempotency_key_reuse_with_different_body`` is a bug and goes
-to staff, never resent.
+to staff, never resent, and so does a payout whose key is near the TTL
+(``IDEMPOTENCY_KEY_RESEND_LIMIT``): resent, it could create a second withdrawal.
 
 NexKasa has no idempotency key and no status lookup, so nothing is resent blindly: a timeout or
 5xx puts the payout in ``needs_review`` for staff, whose cautious resend (``retry_payout`` with
@@ -97,7 +98,8 @@ def retry_payout(payout: Payout, cause: Cause, *, panel_checked: bool = False) -
 def resend_requested(older_than: timedelta, cause: Cause) -> tuple[int, int]:
     """Reconciliation's share: resend every payout still ``requested`` after ``older_than`` (a
     Pientegra create whose answer was lost reuses its stored key and body; a NexKasa request
-    refused with 429 was never created). Returns (resent, now settled)."""
+    refused with 429 was never created; a Pientegra key near its TTL goes to staff instead).
+    Returns (tried, no longer requested)."""
     statement = select(Payout).where(
         Payout.status == P.REQUESTED, Payout.created_at < utcnow() - older_than
     )
@@ -125,6 +127,18 @@ def _send(payout: Payout, cause: Cause, *, cautious: bool) -> None:
 def _send_pientegra(payout: Payout, cause: Cause) -> None:
     if not payout.idempotency_key or body_hash(payout) != payout.request_hash:
         _review(payout, cause, "request_changed", "stored key or body hash missing or different")
+        return
+    if payout.created_at < utcnow() - pientegra.IDEMPOTENCY_KEY_RESEND_LIMIT:
+        # The key was made with the row; an earlier send may have created a withdrawal that
+        # Pientegra no longer ties to it, and the same key would now create a second one.
+        _review(
+            payout,
+            cause,
+            "idempotency_key_expired",
+            "Idempotency-Key near or past Pientegra's 24 h TTL: not resent. Check Pientegra's "
+            f"withdrawals list (externalUserId {payout.customer_ref}, {payout.amount.amount} "
+            f"TRY, created from {payout.created_at:%Y-%m-%d %H:%M} UTC) before deciding.",
+        )
         return
     request, key = pientegra_request(payout), payout.idempotency_key
     release_before_call()

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -112,6 +112,10 @@ EVENTS_PATH = "/external/events"  # §2.5
 EVENT_REPLAY_PATH = "/external/events/{event_id}/replay"  # §2.5
 
 REQUESTS_PER_MINUTE = 60  # §2.1: "60 request / dakika / API key"
+# §2.2: "The TTL is 24 h". Past it the same key runs the request again, so a request that may
+# have reached Pientegra is never resent under a key older than this (an hour short of the TTL:
+# our clock against theirs, and a resend that is itself slow).
+IDEMPOTENCY_KEY_RESEND_LIMIT = timedelta(hours=23)
 
 
 class IdempotencyInFlight(ProviderRejected):
