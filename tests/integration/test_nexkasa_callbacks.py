@@ -26,6 +26,7 @@ from tests.support.live_server import LiveServer
 from tests.support.sandbox import TEST_CONFIG, SandboxControl
 from webapp.extensions import db
 from webapp.models import Attempt, Payout, ProviderEvent, ReviewFlag
+from webapp.payments import nexkasa_callbacks
 from webapp.payments import nexkasa_deposits as deposits
 from webapp.payments.nexkasa_callbacks import callback_url
 from webapp.payments.status import timeline
@@ -267,17 +268,24 @@ def test_the_two_callbacks_of_one_decision_apply_once(app):
         ({"external_id": "someone-else"}, "external_id"),
     ],
 )
-def test_a_callback_that_does_not_match_is_refused_but_kept_for_staff(app, change, problem):
+def test_a_callback_that_does_not_match_is_answered_200_but_only_kept_for_staff(
+    app, change, problem
+):
     checkout_id, reference = started_deposit(app)
     client = app.test_client()
     response = post(client, reference, plain(decision(42, **change)))
-    assert response.status_code == 422
+    assert (response.status_code, response.get_json()["status"]) == (200, "mismatch")
     assert problem in response.get_json()["message"]
+    again = post(client, reference, plain(decision(42, **change)))  # the same delivery again
+    assert (again.status_code, again.get_json()["status"]) == (200, "mismatch")
     ((key, applied),) = events(app)
     assert key.startswith("42:APPROVED:refused:") and applied is False
     assert open_flags(app) == [("attempt", "nexkasa_mismatch")]
     with app.app_context():
-        assert load(checkout_id).status == "pending"
+        checkout = load(checkout_id)
+        (attempt,) = checkout.attempts
+        assert (checkout.status, attempt.status) == ("pending", "started")
+        assert attempt.provider_transaction_id is None  # nothing learned from it
         (stored,) = db.session.execute(select(ProviderEvent)).scalars()
         assert json.loads(stored.raw_body) == decision(42, **change)
     # The refused one never shadows the genuine callback of the same decision.
@@ -291,18 +299,54 @@ def test_a_second_transaction_for_a_learned_deposit_is_refused(app):
     client = app.test_client()
     assert post(client, reference, plain(decision(42, "REJECTED"))).status_code == 200
     response = post(client, reference, plain(decision(43)))
-    assert response.status_code == 422
+    assert (response.status_code, response.get_json()["status"]) == (200, "mismatch")
     assert "transaction 43, expected 42" in response.get_json()["message"]
+    assert open_flags(app) == [("attempt", "nexkasa_mismatch")]
     with app.app_context():
-        assert [a.status for a in load(checkout_id).attempts] == ["failed"]
+        (attempt,) = load(checkout_id).attempts
+        assert (attempt.status, attempt.provider_transaction_id) == ("failed", "42")
 
 
-def test_an_unknown_reference_or_an_unreadable_body_is_kept_and_flagged(app):
+def test_an_unknown_reference_or_an_unreadable_body_is_answered_200_kept_and_flagged(app):
     client = app.test_client()
-    assert post(client, "co_nothing-1", plain(decision(5))).status_code == 404
-    assert post(client, "co_nothing-1", (b"{not json", {})).status_code == 400
+    for _ in range(2):  # a duplicate is answered the same and changes nothing
+        unknown = post(client, "co_nothing-1", plain(decision(5)))
+        unreadable = post(client, "co_nothing-1", (b"{not json", {}))
+        assert (unknown.status_code, unknown.get_json()["status"]) == (200, "unknown_reference")
+        assert (unreadable.status_code, unreadable.get_json()["status"]) == (200, "malformed")
+    unknown_key, unreadable_key = (key for key, _ in events(app))
+    assert unknown_key.startswith("5:APPROVED:refused:")  # never the real one's "5:APPROVED"
+    assert unreadable_key.startswith("malformed:refused:")
     assert [applied for _, applied in events(app)] == [False, False]
     assert open_flags(app) == [("event", "nexkasa_unmatched"), ("event", "nexkasa_unmatched")]
+    # The same body sent to another unknown reference is another delivery: kept too.
+    assert post(client, "co_other-1", plain(decision(5))).status_code == 200
+    assert len(events(app)) == 3
+
+
+def test_a_callback_that_fails_to_apply_is_answered_200_and_kept_for_staff(app, monkeypatch):
+    checkout_id, reference = started_deposit(app)
+    client = app.test_client()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug of ours")
+
+    monkeypatch.setattr(nexkasa_callbacks, "settle", broken)
+    response = post(client, reference, plain(decision(42)))
+    again = post(client, reference, plain(decision(42)))
+
+    assert [(r.status_code, r.get_json()["status"]) for r in (response, again)] == [
+        (200, "stored"),
+        (200, "stored"),
+    ]
+    ((key, applied),) = events(app)
+    assert key.startswith("42:APPROVED:refused:") and applied is False
+    assert open_flags(app) == [("event", "nexkasa_unmatched")]
+    with app.app_context():
+        checkout = load(checkout_id)
+        (attempt,) = checkout.attempts
+        assert (checkout.status, attempt.status) == ("pending", "started")
+        assert attempt.provider_transaction_id is None
 
 
 def test_a_contradicting_decision_is_kept_and_flagged(app):

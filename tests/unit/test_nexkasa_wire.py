@@ -351,6 +351,8 @@ def test_non_final_statuses_parse(status: str) -> None:
         b"[105]",
         UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": "105"'),
         UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": true'),
+        UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": 0'),
+        UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": ' + b"9" * 300),
         UNSIGNED.replace(b"APPROVED", b"PAID"),
         UNSIGNED.replace(b"DEPOSIT", b"REFUND"),
         UNSIGNED.replace(b'"1500.00"', b'"1.500,00"'),

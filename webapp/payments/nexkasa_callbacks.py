@@ -10,11 +10,15 @@ machine, storing the raw event in the same transaction.
 
 NexKasa sends two callbacks per decision (one signed with a JSON number amount, one plain with a
 string) and never retries (public-notes §3.5): the inbox key is ``<transaction_id>:<status>``, so
-the second is a duplicate answered 200. An authentic callback that does not match is refused
-with a 4xx but stored unapplied (under a key of its own, so it can never shadow the real one)
-and flagged for staff: nothing that verified is lost. For a deposit answered in the newer
-``transaction_token`` shape, the numeric transaction id is learned from the first callback that
-matches.
+the second is a duplicate answered 200. Every callback that passes verification is answered
+200 OK, whatever applying it does: the guide asks for exactly that (nexkasa-api.txt §4, Önemli
+Notlar 1; anything else "may be sent again"), and NexKasa only logs the answer. One that does not
+match, names no reference of ours, cannot be read or fails to apply is stored unapplied (under a
+key of its own, so it can never shadow the real one) and flagged for staff: nothing that
+verified is lost, and what was recorded before is untouched. Only a failed check gets a 403
+(nothing stored), and a callback we cannot store at all a 500. For a deposit answered in the
+newer ``transaction_token`` shape, or a payout whose answer carried no id, the numeric
+transaction id is learned from the first callback that matches.
 
 Trust boundary: everything but our configuration is untrusted until ``verify_callback`` returns.
 The token is never logged or echoed. Commits its own transaction; never touches the request.
@@ -97,16 +101,18 @@ def receive(
     try:
         callback = parse_callback(raw_body)
     except CallbackRejected:
-        _store_unmatched(raw_body, "malformed", f"unreadable callback for {reference}")
-        return Answer(400, "malformed", "unreadable callback")
+        detail = f"unreadable callback for {reference}"
+        _store_unmatched(reference, raw_body, "malformed", None, detail)
+        return Answer(200, "malformed", "unreadable callback, kept for staff")
     try:
         return _apply(reference, callback, raw_body)
     except Exception:  # a bug of ours must not lose an authentic callback: keep it for staff
         log.exception("nexkasa callback for %s could not be applied", reference)
         db.session.rollback()
         key = f"{callback.transaction_id}:{callback.status}"
-        _store_unmatched(raw_body, key, f"callback {key} for {reference} failed to apply")
-        return Answer(202, "stored", "kept for staff")
+        detail = f"callback {key} for {reference} failed to apply"
+        _store_unmatched(reference, raw_body, key, _event_type(callback), detail)
+        return Answer(200, "stored", "kept for staff")
     finally:
         db.session.rollback()  # anything not committed on purpose (a duplicate's nested work)
 
@@ -115,8 +121,9 @@ def _apply(reference: str, callback: Callback, raw_body: bytes) -> Answer:
     key = f"{callback.transaction_id}:{callback.status}"
     attempt, payout = _find(reference)
     if attempt is None and payout is None:
-        _store_unmatched(raw_body, key, f"callback {key} names {reference}, which is not ours")
-        return Answer(404, "unknown_reference", "no such deposit or payout")
+        detail = f"callback {key} names {reference}, which is not ours"
+        _store_unmatched(reference, raw_body, key, _event_type(callback), detail)
+        return Answer(200, "unknown_reference", "no such deposit or payout, kept for staff")
     if attempt is not None:
         lock(Checkout, attempt.checkout_id)  # checkout before attempt, as ``settle`` locks them
         entity_type, entity = "attempt", lock(Attempt, attempt.id)
@@ -125,7 +132,8 @@ def _apply(reference: str, callback: Callback, raw_body: bytes) -> Answer:
         entity_type, entity = "payout", lock(Payout, payout.id)
         problem = _payout_mismatch(entity, callback)
     if problem:
-        event = inbox.receive(PROVIDER, _own_key(key, raw_body), raw_body, _event_type(callback))
+        own_key = _own_key(key, reference, raw_body)
+        event = inbox.receive(PROVIDER, own_key, raw_body, _event_type(callback))
         if event is not None:
             inbox.mark_unapplied(event, f"refused: {problem}")
             event.entity_type, event.entity_id = entity_type, entity.id
@@ -133,7 +141,7 @@ def _apply(reference: str, callback: Callback, raw_body: bytes) -> Answer:
         flag_once(entity_type, entity.id, MISMATCH, detail)
         db.session.commit()
         log.warning("nexkasa callback %s for %s refused: %s", key, reference, problem)
-        return Answer(422, "mismatch", problem)
+        return Answer(200, "mismatch", problem)
     event = inbox.receive(PROVIDER, key, raw_body, _event_type(callback))
     if event is None:
         return Answer(200, "duplicate", "already received")
@@ -232,9 +240,12 @@ def _apply_to_payout(payout: Payout, callback: Callback, cause: Cause) -> tuple[
     return False, f"{callback.status} after the payout was {payout.status}"
 
 
-def _store_unmatched(raw_body: bytes, key: str, detail: str) -> None:
-    """Keep an authentic callback we cannot attach to anything, and tell staff."""
-    event = inbox.receive(PROVIDER, _own_key(key, raw_body), raw_body, None)
+def _store_unmatched(
+    reference: str, raw_body: bytes, key: str, event_type: str | None, detail: str
+) -> None:
+    """Keep an authentic callback we cannot attach to anything, and tell staff (once: a
+    duplicate finds its event stored and changes nothing)."""
+    event = inbox.receive(PROVIDER, _own_key(key, reference, raw_body), raw_body, event_type)
     if event is not None:
         inbox.mark_unapplied(event, detail)
         flag_once("event", event.id, UNMATCHED, f"{detail} (provider event {event.id})")
@@ -242,9 +253,11 @@ def _store_unmatched(raw_body: bytes, key: str, detail: str) -> None:
     log.warning("nexkasa: %s", detail)
 
 
-def _own_key(key: str, raw_body: bytes) -> str:
-    """A key only this exact body has: a refused callback never takes the real one's key."""
-    return f"{key}:refused:{hashlib.sha256(raw_body).hexdigest()[:32]}"
+def _own_key(key: str, reference: str, raw_body: bytes) -> str:
+    """A key only this delivery has (the reference in its URL and its exact body): a refused
+    callback never takes the real one's key, and one body sent to two references is kept twice."""
+    digest = hashlib.sha256(reference.encode() + b"\0" + raw_body).hexdigest()[:32]
+    return f"{key}:refused:{digest}"
 
 
 def _event_type(callback: Callback) -> str:

@@ -13,7 +13,8 @@ attacker-controlled until ``verify_callback`` returns. Comparisons are constant-
 ``X-Forwarded-For``. A callback carries no proof of its amount beyond the signature, so the
 caller still matches transaction, amount and our own reference before applying it.
 
-Errors: ``CallbackRejected(reason)``: ``token``, ``ip``, ``signature`` or ``malformed``; answer 4xx.
+Errors: ``CallbackRejected(reason)``: ``token``, ``ip`` or ``signature`` (a forgery: answer 403,
+store nothing), or ``malformed`` (authentic but unreadable: the caller keeps it for staff).
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ SIGNATURE_HEADER = "X-NexKasa-Signature"
 STATUSES = frozenset({"APPROVED", "REJECTED", "WAITING_ASSIGNMENT", "PENDING"})  # §3.4
 FINAL_STATUSES = frozenset({"APPROVED", "REJECTED"})  # §3.5: only these settle a transaction
 TYPES = frozenset({"DEPOSIT", "WITHDRAW"})
+# [INF] NexKasa's ids are Django auto fields (public-notes §3.3: "transaction_id":<int>), at most
+# 64-bit; a longer number is no id of theirs and would not fit our columns.
+MAX_TRANSACTION_ID = 2**63 - 1
 
 
 class CallbackRejected(ValueError):
@@ -113,6 +117,7 @@ def parse_callback(raw_body: bytes) -> Callback:
     if (
         isinstance(transaction_id, bool)
         or not isinstance(transaction_id, int)
+        or not 0 < transaction_id <= MAX_TRANSACTION_ID
         or status not in STATUSES
         or kind not in TYPES
         or not isinstance(external_id, str)
