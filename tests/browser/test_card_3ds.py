@@ -66,6 +66,10 @@ def test_3ds_success_and_our_server_never_sees_the_card(page: Page, site, sandbo
     for fields in card_posts:
         assert set(fields) <= {"csrf_token", "card_token", "installment"}
     assert not any(THREE_D_CARD in url + body for url, body in sent_to_us)
+    # PaytrekJS's orderId is the order id the sale is then created with (paytrek-api.txt).
+    [card_record] = sandbox.records("paytrek", "vault")
+    [sale] = sandbox.records("paytrek", "sales")
+    assert card_record["sale_data"]["order_id"] == sale["order_id"] == f"{checkout['id']}-1"
 
 
 def test_installments_show_and_charge_the_checkout_amount(page: Page, site, sandbox):

@@ -26,7 +26,7 @@ from webapp.extensions import csrf, db
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus
 from webapp.models.types import utcnow
 from webapp.payments import card, checkout_links, links
-from webapp.payments.attempts import NotPayable
+from webapp.payments.attempts import NotPayable, next_order_id
 from webapp.payments.checkouts import find_by_public_id
 from webapp.payments.methods import Method
 from webapp.payments.status import Cause
@@ -189,6 +189,7 @@ def card_form(checkout_id: str):
         error=error,
         paytrek_js=current_app.config["PAYTREK_BASE_URL"] + "/static/v2/js/paytrek.js",
         paytrek_sri=current_app.config["PAYTREK_JS_SRI"],
+        order_id=next_order_id(checkout),
         current_year=utcnow().year,
     ), 400 if error else 200
 

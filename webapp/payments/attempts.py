@@ -63,15 +63,23 @@ def reusable_attempt(checkout: Checkout, method: Method) -> Attempt | None:
     return None
 
 
+def next_order_id(checkout: Checkout) -> str:
+    """The provider order id the checkout's next attempt will get.
+
+    PaytrekJS is told it before the sale exists: its ``orderId`` is "Satış oluştururken
+    kullanacağınız sipariş id bilgisi" (paytrek-api.txt, PaytrekJS)."""
+    return _order_id(checkout, _next_number(checkout))
+
+
 def new_attempt(checkout: Checkout, method: Method, customer_ip: str | None) -> Attempt:
     """Add the next attempt (the caller holds the checkout lock) and mark the checkout pending."""
-    number = max((attempt.number for attempt in checkout.attempts), default=0) + 1
+    number = _next_number(checkout)
     attempt = Attempt(
         checkout_id=checkout.id,
         number=number,
         method=method,
         provider=method.provider,
-        provider_order_id=f"{checkout.public_id}-{number}",
+        provider_order_id=_order_id(checkout, number),
         amount_minor=checkout.amount_minor,
         currency=checkout.currency,
         customer_ip=customer_ip,
@@ -80,6 +88,14 @@ def new_attempt(checkout: Checkout, method: Method, customer_ip: str | None) -> 
     db.session.flush()
     transition(checkout, C.PENDING, Cause.customer(attempt.provider_order_id))
     return attempt
+
+
+def _next_number(checkout: Checkout) -> int:
+    return max((attempt.number for attempt in checkout.attempts), default=0) + 1
+
+
+def _order_id(checkout: Checkout, number: int) -> str:
+    return f"{checkout.public_id}-{number}"
 
 
 def settle(attempt: Attempt, outcome: AttemptStatus, cause: Cause, note: str | None = None) -> None:
