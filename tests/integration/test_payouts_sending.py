@@ -194,6 +194,23 @@ def test_a_key_past_pientegras_24_hours_is_not_resent_but_goes_to_staff(
         payout_sending.retry_payout(payout, CAUSE)
 
 
+def test_a_409_we_cannot_read_leaves_the_payout_requested_for_a_resend(ctx, merchant, sandbox):
+    without_retries(ctx, sandbox)
+    body = {"error": {"code": "conflict", "message": "Request conflicts with current state"}}
+    sandbox.fault("pientegra", WITHDRAWALS_ROUTE, status=409, body=body, count=1)
+
+    payout = reload(payouts.request_payout(merchant, spec(), CAUSE))
+    assert (payout.status, payout.error_code, payout.outcome_unknown) == (
+        "requested",
+        "in_flight",
+        True,
+    )
+    payout_sending.resend_requested(timedelta(0), Cause.reconciliation())
+
+    (sent,) = sandbox.records("pientegra", "withdrawals")
+    assert reload(payout).provider_reference == sent["id"]
+
+
 def test_a_changed_body_is_not_sent_under_the_old_key(ctx, merchant, sandbox):
     payout = payouts.create_payout(merchant, spec())
     payout.holder_name = "Someone Else"

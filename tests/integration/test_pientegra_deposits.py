@@ -128,6 +128,27 @@ def test_a_deposit_pientegra_committed_but_whose_answer_was_lost_is_not_made_twi
         assert attempt.outcome_unknown is False
 
 
+def test_a_409_we_cannot_read_leaves_the_deposit_to_be_resent_with_the_same_key(
+    app, sandbox, checkout_id
+):
+    body = {"error": {"code": "conflict", "message": "Request conflicts with current state"}}
+    sandbox.fault("pientegra", DEPOSITS_ROUTE, status=409, body=body, count=1)
+    with app.app_context(), pytest.raises(deposits.DepositUnavailable):
+        deposits.start_deposit(load(checkout_id), CUSTOMER_IP)
+    with app.app_context():
+        (attempt,) = load(checkout_id).attempts
+        assert (attempt.status, attempt.outcome_unknown) == ("started", True)
+        key = attempt.idempotency_key
+
+    intent_id = start(app, checkout_id)
+
+    (intent,) = sandbox.records("pientegra", "intents")
+    assert intent["id"] == intent_id
+    with app.app_context():
+        (attempt,) = load(checkout_id).attempts
+        assert attempt.idempotency_key == key
+
+
 def test_a_deposit_pientegra_refuses_fails_the_attempt_and_the_page_says_so(app, merchant, sandbox):
     checkout_id = new_checkout(app, merchant, amount_minor=50)  # below Pientegra's 1.00 TRY
     client = app.test_client()

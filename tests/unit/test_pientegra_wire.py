@@ -296,6 +296,21 @@ def test_409_reuse_with_a_different_body_is_a_conflict() -> None:
     assert error.code == "idempotency_key_reuse_with_different_body"
 
 
+@pytest.mark.parametrize(
+    "body", [{"error": {"code": "conflict", "message": "try later"}}, b"<html>Conflict</html>"]
+)
+def test_any_other_409_to_a_keyed_request_is_in_flight_not_a_refusal(body: Any) -> None:
+    keyed = answer(409, body)
+    keyed.request = requests.Request(
+        "POST", "https://pientegra.test/", headers={"Idempotency-Key": str(uuid.uuid4())}
+    ).prepare()
+    unkeyed = answer(409, body)
+    unkeyed.request = requests.Request("GET", "https://pientegra.test/").prepare()
+
+    assert type(error_from_pientegra(keyed)) is IdempotencyInFlight  # §2.7 [NF]: resend, same key
+    assert type(error_from_pientegra(unkeyed)) is ProviderRejected
+
+
 def test_an_error_string_that_reads_as_prose_is_the_message() -> None:
     error = error_from_pientegra(answer(422, {"error": "Amount is too small."}))
 

@@ -146,8 +146,8 @@ def _send_pientegra(payout: Payout, cause: Cause) -> None:
         created = clients.pientegra().create_withdrawal(request, key)
     except pientegra.IdempotencyConflict as error:
         _review(payout, cause, "idempotency_conflict", str(error), code=error.code)
-    except pientegra.IdempotencyInFlight:
-        _unknown(payout, "in_flight", "Pientegra still runs the first request; resend later.")
+    except pientegra.IdempotencyInFlight as error:  # or a 409 we cannot read: resend, same key
+        _unknown(payout, "in_flight", f"resend later with the same key: {error}")
     except ProviderUnavailable as error:
         _unknown(payout, error.code or "unavailable", str(error))
     except ProviderError as error:

@@ -19,7 +19,8 @@ Errors, as they apply here (``errors.py``)::
     ├── ProviderRateLimited    429 past the bounded wait, or our own limiter's budget spent
     ├── ProviderAuthError      401 unauthorized: missing, revoked, rotated or expired key (§2.1)
     └── ProviderRejected       validation_failed, amount_below_min, amount_above_max ...
-        ├── IdempotencyInFlight   409 duplicate_idempotency_key: retry later, same key (§2.2)
+        ├── IdempotencyInFlight   409 duplicate_idempotency_key, or any other 409 on a POST:
+        │                         retry later, same key (§2.2)
         └── IdempotencyConflict   409 idempotency_key_reuse_with_different_body: our bug (§2.2)
 
 Documents followed: pientegra-external-api.txt "API modeli"; public-notes §2.1 (auth, money,
@@ -122,6 +123,9 @@ class IdempotencyInFlight(ProviderRejected):
     """409 ``duplicate_idempotency_key``: the first request with this key is still running.
 
     Retry later with the same key and body; the answer will be the first request's (§2.2).
+    Also any other 409 to a request carrying an Idempotency-Key: the error envelope is not
+    published (§2.7 [NF]), so a 409 we cannot read may be this one, and Pientegra may have
+    acted; failing the request for good could lose or duplicate money, a resend cannot.
     """
 
 
@@ -144,11 +148,14 @@ def error_from_pientegra(response: requests.Response) -> ProviderError:
 
     The envelope is undocumented (§2.7 [NF]), so the code is taken from ``error.code``, ``code``
     or an ``error`` string that looks like a code (``"unauthorized"``), and the message from
-    ``error.message``, ``message``, ``detail`` or an ``error`` string that reads as prose.
+    ``error.message``, ``message``, ``detail`` or an ``error`` string that reads as prose. A 409
+    to a keyed request whose code is neither of §2.2's, or unreadable, is ``IdempotencyInFlight``.
     """
     code, message = _error_fields(decode_json(response.content))
     error = error_from_response(PROVIDER, response, code=code, merchant_message=message)
-    refined = _BY_CODE.get(code or "")
+    refined = _BY_CODE.get(error.code or "")
+    if refined is None and response.status_code == 409 and _carried_key(response):
+        refined = IdempotencyInFlight
     if refined is None or not isinstance(error, ProviderRejected):
         return error
     return refined(
@@ -158,6 +165,10 @@ def error_from_pientegra(response: requests.Response) -> ProviderError:
         merchant_message=error.merchant_message,
         customer_message=error.customer_message,
     )
+
+
+def _carried_key(response: requests.Response) -> bool:
+    return response.request is not None and "Idempotency-Key" in response.request.headers
 
 
 def _error_fields(data: Any) -> tuple[str | None, str | None]:
