@@ -185,6 +185,27 @@ def test_a_rejected_withdrawal_is_rejected_with_the_reason(live, sandbox, nexkas
         assert (payout.status, payout.error_message) == ("rejected", "IBAN hatalı")
 
 
+def test_a_decision_that_does_not_match_is_delivered_but_changes_nothing(live, sandbox, nexkasa):
+    with live.app.app_context():
+        merchant, _ = factories.merchant()
+        payout = factories.payout(merchant, provider="nexkasa", status="pending")
+        db.session.commit()
+        public_id, url = payout.public_id, callback_url(payout.public_id)
+    transaction_id = nexkasa.withdraw(
+        amount="2400.00", external_id=public_id, callback_url=url
+    ).json()["transaction_id"]
+    sandbox.assign("nexkasa", transaction_id)
+    sandbox.approve("nexkasa", transaction_id)
+    deliveries = sandbox.wait_for_webhooks_idle()
+
+    assert [(d["status"], d["delivered"]) for d in deliveries] == [(200, True), (200, True)]
+    assert open_flags(live.app) == [("payout", "nexkasa_mismatch")]
+    assert [applied for _, applied in events(live.app)] == [False, False]
+    with live.app.app_context():
+        payout = db.session.get(Payout, payout.id)
+        assert (payout.status, payout.provider_transaction_id) == ("pending", None)
+
+
 # --- who may call ------------------------------------------------------------------------------
 
 

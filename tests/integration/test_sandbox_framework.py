@@ -245,9 +245,9 @@ def test_deliveries_record_every_attempt(
 
     deliveries = sandbox.wait_for_webhooks_idle()
 
-    assert [(d["provider"], d["attempt"], d["status"]) for d in deliveries] == [
-        ("nexkasa", 1, 200),
-        ("nexkasa", 1, 200),
+    assert [(d["provider"], d["attempt"], d["status"], d["delivered"]) for d in deliveries] == [
+        ("nexkasa", 1, 200, True),
+        ("nexkasa", 1, 200, True),
     ]
     assert {d["url"] for d in deliveries} == {callback_recorder.url_for()}
     assert SIGNATURE in deliveries[0]["headers"]
@@ -267,10 +267,10 @@ def test_sender_retries_with_backoff_until_a_2xx() -> None:
     assert len(recorder.requests) == 3
 
     attempts = store.find("_sandbox", "deliveries")
-    assert [(a["attempt"], a["status"], a["final"]) for a in attempts] == [
-        (1, 500, False),
-        (2, 503, False),
-        (3, 200, True),
+    assert [(a["attempt"], a["status"], a["final"], a["delivered"]) for a in attempts] == [
+        (1, 500, False, False),
+        (2, 503, False, False),
+        (3, 200, True, True),
     ]
 
 

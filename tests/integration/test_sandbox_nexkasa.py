@@ -393,6 +393,20 @@ def test_a_failing_callback_receiver_gets_no_retry(
     assert [(d["attempt"], d["status"], d["final"]) for d in deliveries] == [(1, 500, True)] * 2
 
 
+@pytest.mark.parametrize("status", [202, 204, 422, 500])
+def test_a_callback_answered_with_anything_but_200_is_not_delivered(
+    sandbox: SandboxControl, nexkasa: NexKasaCaller, status: int
+) -> None:
+    """nexkasa-api.txt §4, Önemli Notlar 1: the receiver "200 OK HTTP kodu dönmelidir"."""
+    with CallbackRecorder(statuses=[status, 200]) as receiver:
+        nexkasa.deposit(callback_url=receiver.url_for())
+        sandbox.approve("nexkasa", _transaction(sandbox)["id"])
+        receiver.wait_for(2)
+        deliveries = sandbox.wait_for_webhooks_idle()
+
+    assert [(d["status"], d["delivered"]) for d in deliveries] == [(status, False), (200, True)]
+
+
 def test_no_callback_url_means_no_callbacks(
     sandbox: SandboxControl, nexkasa: NexKasaCaller
 ) -> None:

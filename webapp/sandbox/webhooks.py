@@ -2,12 +2,14 @@
 
 A provider hands over one or more deliveries (URL, exact body bytes, headers); they are posted
 in the given order from one worker, as a provider's own code would send them one after another.
-Each provider chooses its retry policy per call: NexKasa's code never retries
-(``NO_RETRIES``); others retry non-2xx answers and connection errors with exponential backoff
-and full jitter (small real delays so tests stay fast).
+Each provider chooses its policy per call: which answers count as delivered (any 2xx, or
+NexKasa's exact 200) and how often to try: NexKasa's code never retries; others retry the
+answers that do not count and connection errors with exponential backoff and full jitter (small
+real delays so tests stay fast).
 
 Every attempt is recorded in the store (table ``deliveries`` of provider ``_sandbox``) with the
-sandbox clock time, so tests and the operator can see what was sent and what came back.
+sandbox clock time and whether it counts as ``delivered``, so tests and the operator can see
+what was sent and what came back.
 Webhook faults are applied here: ``duplicate`` posts twice, ``drop`` records without posting,
 ``reorder`` holds a delivery until the provider's next one has gone out (a reset forgets it).
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -45,6 +47,7 @@ class RetryPolicy:
     max_attempts: int = 1
     base_delay_seconds: float = 0.05
     max_delay_seconds: float = 1.0
+    delivered_statuses: Container[int] = range(200, 300)  # answers that count as delivered
 
     def delay_before(self, attempt: int, rng: random.Random) -> float:
         """Full jitter: uniform in [0, min(max, base * 2**(attempt - 2))] before attempt >= 2."""
@@ -139,10 +142,10 @@ class WebhookSender:
                 status, error_text = None, f"{type(error).__name__}: {error}"
             else:
                 status, error_text = response.status_code, None
-            succeeded = status is not None and 200 <= status < 300
-            final = succeeded or attempt == batch.policy.max_attempts
-            self._record(batch, delivery, attempt, fault, error_text, status, final)
-            if succeeded:
+            delivered = status is not None and status in batch.policy.delivered_statuses
+            final = delivered or attempt == batch.policy.max_attempts
+            self._record(batch, delivery, attempt, fault, error_text, status, final, delivered)
+            if delivered:
                 return
 
     def _record(
@@ -154,12 +157,14 @@ class WebhookSender:
         error: str | None,
         status: int | None = None,
         final: bool = True,
+        delivered: bool = False,
     ) -> None:
         attempt_record = {
             "provider": batch.provider,
             "url": delivery.url,
             "attempt": attempt,
             "status": status,
+            "delivered": delivered,
             "error": error,
             "final": final,
             "fault": fault,

@@ -9,8 +9,10 @@ Two POSTs per decision, in this order, to the transaction's ``callback_url``, ne
    the amount as a string ("1500.00"), as ``requests.post(json=...)`` writes it; 10 s timeout.
 
 NexKasa sends the unsigned one to a localhost fallback when no callback_url was given; the
-sandbox sends nothing then. Amounts never pass through float: the float's JSON text is derived
-from the Decimal.
+sandbox sends nothing then. A delivery counts as delivered only when the merchant answers exactly
+200 (nexkasa-api.txt §4, Önemli Notlar 1: "200 OK HTTP kodu dönmelidir"), so a receiver that
+answers 202 or 422 shows up in the sandbox's deliveries as not delivered. Amounts never pass
+through float: the float's JSON text is derived from the Decimal.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from decimal import Decimal
 
 from ..services import current
 from ..store import Record
-from ..webhooks import NO_RETRIES, Delivery
+from ..webhooks import Delivery, RetryPolicy
 
 SIGNATURE_HEADER = "X-NexKasa-Signature"
+ONCE_EXPECTING_200 = RetryPolicy(max_attempts=1, delivered_statuses=frozenset({200}))
 
 
 def float_literal(amount: Decimal) -> str:
@@ -77,5 +80,5 @@ def send_decision_callbacks(transaction: Record, webhook_secret: str) -> None:
             ),
             Delivery(url, unsigned_body(transaction), json_type, 10),
         ],
-        NO_RETRIES,
+        ONCE_EXPECTING_200,
     )
