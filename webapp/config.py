@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("production", "development")
 
-# Where each provider lives below the sandbox's address; see webapp/sandbox.
+# Each provider's base URL below the sandbox's address; see webapp/sandbox. Pientegra's, like
+# the one it assigns each integration (public-notes §2.1), ends in /api/v1.
 SANDBOX_PATHS = {
     "PAYTREK": "/paytrek",
-    "PIENTEGRA": "/pientegra",
+    "PIENTEGRA": "/pientegra/api/v1",
     "NEXKASA": "/nexkasa",
     "PAYNET": "/paynet",
 }

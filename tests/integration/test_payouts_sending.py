@@ -70,7 +70,7 @@ def flags(payout: Payout) -> list[str]:
 
 def without_retries(app, sandbox) -> None:
     """The site's Pientegra client with the HTTP layer's own retries off: we see the lost answer."""
-    url = sandbox.base_url("pientegra") + "/api/v1"
+    url = sandbox.base_url("pientegra")
     http = pientegra_http(url, TEST_CONFIG["PIENTEGRA_API_KEY"], max_retries=0)
     app.extensions["provider_clients"] = {"pientegra": PientegraClient(url, "unused", http=http)}
 

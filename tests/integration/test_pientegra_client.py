@@ -24,6 +24,7 @@ from redis.retry import Retry
 from tests.support.live_server import CallbackRecorder
 from tests.support.sandbox import SandboxControl
 from webapp.money import Money
+from webapp.payments import clients
 from webapp.providers._http import Backoff
 from webapp.providers._ratelimit import InProcessRateLimiter, RedisRateLimiter, limit_key
 from webapp.providers.errors import (
@@ -71,7 +72,7 @@ def withdrawal(user: str = "user-42") -> WithdrawalRequest:
 
 
 def base_url(sandbox: SandboxControl) -> str:
-    return sandbox.base_url("pientegra") + "/api/v1"
+    return sandbox.base_url("pientegra")
 
 
 def api_key(sandbox: SandboxControl) -> str:
@@ -105,12 +106,26 @@ def client(make_client: MakeClient) -> PientegraClient:
     return make_client()
 
 
+def test_the_site_calls_pientegra_at_its_base_url_exactly_as_configured(make_app) -> None:
+    with CallbackRecorder() as assigned:
+        app = make_app(
+            PIENTEGRA_BASE_URL=assigned.url_for("/partner-7"),  # §2.1: Pientegra assigns it
+            PIENTEGRA_API_KEY="sk_test_partner-7",
+            PIENTEGRA_WEBHOOK_SECRET="whsec_partner-7",
+        )
+        with app.app_context(), pytest.raises(ProviderUnavailable):  # "recorded" is no intent
+            clients.pientegra().get_intent("i-1")
+
+        [request] = assigned.requests
+    assert request.path == "/partner-7/external/intents/i-1"
+
+
 def intents(sandbox: SandboxControl) -> list[dict[str, Any]]:
     return sandbox.records("pientegra", "intents")
 
 
 def operator(sandbox: SandboxControl, kind: str, object_id: str, action: str, **fields: Any) -> Any:
-    url = f"{sandbox.base_url('pientegra')}/_operator/{kind}/{object_id}/{action}"
+    url = f"{sandbox.url}/pientegra/_operator/{kind}/{object_id}/{action}"
     response = sandbox.http.post(url, json=fields, timeout=10)
     assert response.ok, response.text
     return response.json()

@@ -398,7 +398,7 @@ def test_an_expired_intent_is_auto_cancelled_then_may_arrive_late(
 def test_a_decided_intent_cannot_be_decided_again(pientegra: PientegraCaller) -> None:
     intent = _intent(pientegra)
     pientegra.operator("intents", intent["intentId"], "approve")
-    operator_url = f"{pientegra.sandbox.base_url('pientegra')}/_operator/intents"
+    operator_url = f"{pientegra.sandbox.url}/pientegra/_operator/intents"
 
     again = requests.post(f"{operator_url}/{intent['intentId']}/reject", json={}, timeout=TIMEOUT)
     unknown = requests.post(f"{operator_url}/{uuid.uuid4()}/approve", json={}, timeout=TIMEOUT)

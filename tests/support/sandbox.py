@@ -16,6 +16,8 @@ import pytest
 import requests
 import simplejson
 
+from webapp.config import SANDBOX_PATHS
+
 TEST_CONFIG: Mapping[str, str] = {
     "NEXKASA_API_KEY": "test-nexkasa-api-key-0123456789abcdef",
     "NEXKASA_WEBHOOK_SECRET": "test-nexkasa-webhook-secret",
@@ -37,7 +39,7 @@ class SandboxControl:
 
     def base_url(self, provider: str) -> str:
         """What the product would configure as ``<PROVIDER>_BASE_URL``."""
-        return f"{self.url}/{provider}"
+        return self.url + SANDBOX_PATHS[provider.upper()]
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, f"{self.url}{path}", timeout=TIMEOUT, **kwargs)
@@ -247,7 +249,7 @@ class PientegraCaller:
 
     def __init__(self, sandbox: SandboxControl) -> None:
         self.sandbox = sandbox
-        self.base_url = f"{sandbox.base_url('pientegra')}/api/v1"
+        self.base_url = sandbox.base_url("pientegra")
         self.auth = {"Authorization": f"Bearer {sandbox.config['PIENTEGRA_API_KEY']}"}
         self.webhook_secret = sandbox.config["PIENTEGRA_WEBHOOK_SECRET"]
 

@@ -100,6 +100,11 @@ def test_unset_base_url_means_the_sandbox_with_its_demo_credentials():
     assert "nexkasa" in settings["SANDBOX_PROVIDERS"]
 
 
+def test_the_sandbox_pientegra_base_url_includes_the_api_v1_pientegra_assigns():
+    settings = load_settings({"SECRET_KEY": GOOD_KEY, "APP_ENV": "development"})
+    assert settings["PIENTEGRA_BASE_URL"] == "http://localhost:5001/pientegra/api/v1"
+
+
 def test_real_provider_url_is_kept():
     settings = load_settings(
         production(

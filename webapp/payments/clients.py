@@ -42,16 +42,16 @@ def nexkasa() -> NexKasaClient:
 
 
 def pientegra() -> PientegraClient:
-    """Pientegra below ``PIENTEGRA_BASE_URL + "/api/v1"`` (the sandbox mounts it so), with the
-    60-a-minute budget shared through Redis when ``REDIS_URL`` is set, else in this process."""
+    """Pientegra at ``PIENTEGRA_BASE_URL`` exactly as Pientegra assigned it (public-notes §2.1,
+    e.g. ``https://api.pientegra.com/api/v1``), with the 60-a-minute budget shared through Redis
+    when ``REDIS_URL`` is set, else in this process."""
     clients = _clients()
     if "pientegra" not in clients:
         config = current_app.config
-        base_url = config["PIENTEGRA_BASE_URL"].rstrip("/")
-        if not base_url.endswith("/api/v1"):
-            base_url += "/api/v1"
         clients["pientegra"] = PientegraClient(
-            base_url, config["PIENTEGRA_API_KEY"], rate_limiter=_pientegra_limiter(config)
+            config["PIENTEGRA_BASE_URL"],
+            config["PIENTEGRA_API_KEY"],
+            rate_limiter=_pientegra_limiter(config),
         )
     return clients["pientegra"]
 
