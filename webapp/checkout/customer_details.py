@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from wtforms.fields.choices import SelectChoice
 
-from webapp.checkout.forms import DetailsForm
+from webapp.checkout.forms import STATE_COUNTRIES, DetailsForm
 from webapp.models import Checkout
 from webapp.payments.card import Customer
 from webapp.payments.checkouts import set_payer_details
@@ -21,6 +21,7 @@ FIELDS = {
     "city": "billing_city",
     "zipcode": "billing_zipcode",
     "country": "billing_country",
+    "state": "billing_state",
 }
 REQUIRED = ("first_name", "last_name", "email", "address", "city", "country")
 
@@ -39,13 +40,15 @@ def given(checkout: Checkout) -> dict[str, str]:
 
 
 def complete(checkout: Checkout) -> bool:
-    return all(getattr(checkout, FIELDS[field]) for field in REQUIRED)
+    needs_state = checkout.billing_country in STATE_COUNTRIES and not checkout.billing_state
+    return not needs_state and all(getattr(checkout, FIELDS[field]) for field in REQUIRED)
 
 
 def form_for(checkout: Checkout, methods: list[Method]) -> DetailsForm:
     form = DetailsForm()
     for field in given(checkout):
         delattr(form, field)
+    form.given_country = checkout.billing_country
     form.method.choices = [SelectChoice(str(method), method.label) for method in methods]
     if len(methods) == 1 and not form.method.data:
         form.method.data = str(methods[0])
@@ -58,6 +61,11 @@ def save(checkout: Checkout, form: DetailsForm) -> None:
         for name, field in form._fields.items()
         if name in FIELDS and field.data and field.data.strip()
     }
+    country = values.get("billing_country", checkout.billing_country)
+    if country in STATE_COUNTRIES and "billing_state" in values:
+        values["billing_state"] = values["billing_state"].upper()
+    else:
+        values.pop("billing_state", None)  # Paytrek wants a state only for the US and Canada
     set_payer_details(checkout, values)
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -20,7 +22,11 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
+
+# Paytrek's billing_state: "ABD ve CA için posta kısaltmaları kullanın" (paytrek-api.txt Sale).
+STATE_COUNTRIES = frozenset({"US", "CA"})
 
 COUNTRIES = [
     SelectChoice(code, name)
@@ -50,7 +56,19 @@ class DetailsForm(FlaskForm):
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
     zipcode = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
     country = SelectField(_l("Country"), choices=COUNTRIES, default="TR")
+    state = StringField(_l("State (US and Canada)"))
     method = RadioField(_l("Payment method"), validators=[InputRequired()], choices=[])
+
+    def validate_state(self, field: StringField) -> None:
+        """A postal abbreviation where Paytrek wants one (the country may be the merchant's);
+        elsewhere the field is ignored."""
+        country = self.country.data if "country" in self else self.given_country
+        if country in STATE_COUNTRIES and not re.fullmatch(
+            r"[A-Za-z]{2}", (field.data or "").strip()
+        ):
+            raise ValidationError(_l("Enter the two-letter code, e.g. NY."))
+
+    given_country: str | None = None
 
 
 class CardTokenForm(FlaskForm):

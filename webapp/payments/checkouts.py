@@ -217,6 +217,7 @@ PAYER_COLUMNS = frozenset(
         "billing_city",
         "billing_zipcode",
         "billing_country",
+        "billing_state",
     }
 )
 
