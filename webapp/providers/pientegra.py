@@ -110,7 +110,6 @@ INTENT_PATH = "/external/intents/{intent_id}"  # §2.5, the auth page's curl exa
 # §2.5 [INF]: the single-withdrawal path is not published; this is the inferred one.
 WITHDRAWAL_PATH = "/external/withdrawals/{withdrawal_id}"
 EVENTS_PATH = "/external/events"  # §2.5
-EVENT_REPLAY_PATH = "/external/events/{event_id}/replay"  # §2.5
 
 REQUESTS_PER_MINUTE = 60  # §2.1: "60 request / dakika / API key"
 # §2.2: "The TTL is 24 h". Past it the same key runs the request again, so a request that may
@@ -268,11 +267,6 @@ class PientegraClient:
         response = self._post(WITHDRAWALS_PATH, withdrawal_to_wire(withdrawal), idempotency_key)
         return _read(withdrawal_from_wire, response)
 
-    def replay_event(self, event_id: str, idempotency_key: str) -> None:
-        """Re-queue a DEAD, FAILED or DELIVERED event: the same signed body comes again (§2.5)."""
-        path_params = {"event_id": _required_id(event_id)}
-        self._post(EVENT_REPLAY_PATH, None, idempotency_key, path_params=path_params)
-
     # --- status lookup and reconciliation (§2.5) ----------------------------------------------
 
     def get_intent(self, intent_id: str) -> Intent:
@@ -358,20 +352,9 @@ class PientegraClient:
             lambda cursor: self.list_withdrawals(created_from, created_to, statuses, cursor, 100)
         )
 
-    def _post(
-        self,
-        path: str,
-        body: Any,
-        idempotency_key: str,
-        *,
-        path_params: Mapping[str, str] | None = None,
-    ) -> ProviderResponse:
+    def _post(self, path: str, body: Mapping[str, Any], idempotency_key: str) -> ProviderResponse:
         return self._http.request(
-            "POST",
-            path,
-            json=body,
-            idempotency_key=_checked_key(idempotency_key),
-            path_params=path_params,
+            "POST", path, json=body, idempotency_key=_checked_key(idempotency_key)
         )
 
 
