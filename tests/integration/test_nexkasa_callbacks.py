@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -26,10 +27,10 @@ from tests.support.live_server import LiveServer
 from tests.support.sandbox import TEST_CONFIG, SandboxControl
 from webapp.extensions import db
 from webapp.models import Attempt, Payout, ProviderEvent, ReviewFlag
-from webapp.payments import nexkasa_callbacks
+from webapp.payments import nexkasa_callbacks, payout_sending
 from webapp.payments import nexkasa_deposits as deposits
-from webapp.payments.nexkasa_callbacks import callback_url
-from webapp.payments.status import timeline
+from webapp.payments.status import Cause, timeline
+from webapp.urls import nexkasa_callback_url
 
 SECRET = TEST_CONFIG["NEXKASA_WEBHOOK_SECRET"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,7 +151,7 @@ def test_a_withdrawal_goes_through_the_operator_queue_to_sent(live, sandbox, nex
         merchant, _ = factories.merchant()
         payout = factories.payout(merchant, provider="nexkasa", status="pending")
         db.session.commit()
-        public_id, url = payout.public_id, callback_url(payout.public_id)
+        public_id, url = payout.public_id, nexkasa_callback_url(payout.public_id)
     response = nexkasa.withdraw(amount="2500.00", external_id=public_id, callback_url=url)
     transaction_id = response.json()["transaction_id"]
     waiting = decision(
@@ -176,7 +177,7 @@ def test_a_rejected_withdrawal_is_rejected_with_the_reason(live, sandbox, nexkas
         merchant, _ = factories.merchant()
         payout = factories.payout(merchant, provider="nexkasa", status="pending")
         db.session.commit()
-        public_id, url = payout.public_id, callback_url(payout.public_id)
+        public_id, url = payout.public_id, nexkasa_callback_url(payout.public_id)
     response = nexkasa.withdraw(amount="2500.00", external_id=public_id, callback_url=url)
     sandbox.reject("nexkasa", response.json()["transaction_id"], reason="IBAN hatalı")
     assert [d["status"] for d in sandbox.wait_for_webhooks_idle()] == [200, 200]
@@ -190,7 +191,7 @@ def test_a_decision_that_does_not_match_is_delivered_but_changes_nothing(live, s
         merchant, _ = factories.merchant()
         payout = factories.payout(merchant, provider="nexkasa", status="pending")
         db.session.commit()
-        public_id, url = payout.public_id, callback_url(payout.public_id)
+        public_id, url = payout.public_id, nexkasa_callback_url(payout.public_id)
     transaction_id = nexkasa.withdraw(
         amount="2400.00", external_id=public_id, callback_url=url
     ).json()["transaction_id"]
@@ -217,6 +218,24 @@ def test_a_wrong_or_missing_token_is_refused_and_nothing_is_stored(app):
     assert response.status_code == 403
     assert response.get_json()["status"] == "forbidden"
     assert events(app) == []
+
+
+def test_deposits_and_payouts_give_one_callback_url_form(make_sandboxed_app, sandbox):
+    token = "tok en+/=&"  # every character here must be escaped in a query string
+    app = make_sandboxed_app(NEXKASA_CALLBACK_TOKEN=token)
+    _, reference = started_deposit(app)
+    with app.app_context():
+        merchant, _ = factories.merchant()
+        payout = factories.payout(merchant, provider="nexkasa")
+        db.session.commit()
+        payout_sending.send_payout(payout, Cause.merchant_api(merchant.public_id))
+        public_id = payout.public_id
+
+    deposit, withdrawal = sandbox.records("nexkasa", "transactions")
+    assert deposit["callback_url"].replace(reference, "<ref>") == withdrawal[
+        "callback_url"
+    ].replace(public_id, "<ref>")
+    assert parse_qs(urlsplit(withdrawal["callback_url"]).query) == {"token": [token]}
 
 
 def test_only_the_allowed_addresses_may_call(make_sandboxed_app, sandbox):

@@ -1,12 +1,12 @@
 """NexKasa callbacks: verify, store, then apply to the deposit or payout the URL names.
 
 Job: the callback URL we give NexKasa is ``/hooks/nexkasa/<our reference>?token=<secret>``
-(``callback_url``): deposits echo the customer's user_id as ``external_id``, nothing of ours, so
-the path carries our attempt's provider order id or our payout's public id. ``receive``
-verifies the caller (token in constant time, address allowlist, signature when present), parses
-the body (amounts as Decimal), checks amount, type, external id and NexKasa's transaction id
-against our record, and applies APPROVED / REJECTED / WAITING_ASSIGNMENT through the status
-machine, storing the raw event in the same transaction.
+(``webapp.urls.nexkasa_callback_url``): deposits echo the customer's user_id as ``external_id``,
+nothing of ours, so the path carries our attempt's provider order id or our payout's public id.
+``receive`` verifies the caller (token in constant time, address allowlist, signature when
+present), parses the body (amounts as Decimal), checks amount, type, external id and NexKasa's
+transaction id against our record, and applies APPROVED / REJECTED / WAITING_ASSIGNMENT through
+the status machine, storing the raw event in the same transaction.
 
 NexKasa sends two callbacks per decision (one signed with a JSON number amount, one plain with a
 string) and never retries (public-notes §3.5): the inbox key is ``<transaction_id>:<status>``, so
@@ -29,7 +29,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from flask import current_app
 from sqlalchemy import select
@@ -42,7 +41,6 @@ from webapp.payments.nexkasa_reconcile import MISMATCH, flag_once, resolve_flags
 from webapp.payments.payouts import apply_withdrawal_outcome, find_payout_by_public_id
 from webapp.payments.status import Cause, can_transition, lock
 from webapp.providers.nexkasa import Callback, CallbackRejected, parse_callback, verify_callback
-from webapp.urls import public_url
 
 log = logging.getLogger(__name__)
 A, P = AttemptStatus, PayoutStatus
@@ -66,13 +64,6 @@ class Answer:
     status: int
     code: str
     message: str = ""
-
-
-def callback_url(reference: str) -> str:
-    """The URL NexKasa calls back for our deposit attempt or payout ``reference``."""
-    token = current_app.config["NEXKASA_CALLBACK_TOKEN"]
-    path = public_url("hooks.nexkasa_callback", reference=reference)
-    return f"{path}?{urlencode({'token': token})}"
 
 
 def receive(

@@ -33,7 +33,6 @@ from webapp.payments import clients
 from webapp.payments.attempts import UNAVAILABLE as NOT_REACHED
 from webapp.payments.attempts import NotPayable, lock_payable, new_attempt, settle
 from webapp.payments.methods import TRANSFER_CURRENCY, Method
-from webapp.payments.nexkasa_callbacks import callback_url
 from webapp.payments.nexkasa_reconcile import OUTCOME_UNKNOWN, flag_once, resolve_flags
 from webapp.payments.status import Cause, lock
 from webapp.payments.transactions import release_before_call
@@ -50,6 +49,7 @@ from webapp.providers.nexkasa import (
     InvalidRequest,
     NoSuitableAccount,
 )
+from webapp.urls import nexkasa_callback_url
 
 A = AttemptStatus
 PROVIDER = "nexkasa"
@@ -157,7 +157,8 @@ def _send(attempt_id: int, *, retry: bool) -> Attempt:
     """
     attempt = db.session.get(Attempt, attempt_id)
     amount, full_name = attempt.amount, attempt.bank_details["sender_name"]
-    user_id, callback = attempt.checkout.customer_ref, callback_url(attempt.provider_order_id)
+    user_id = attempt.checkout.customer_ref
+    callback = nexkasa_callback_url(attempt.provider_order_id)
     release_before_call()
     try:
         accepted = clients.nexkasa().create_deposit(

@@ -23,9 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
-from urllib.parse import quote
 
-from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -44,7 +42,7 @@ from webapp.providers.errors import (
     ProviderUnavailable,
 )
 from webapp.providers.pientegra_wire import withdrawal_to_wire
-from webapp.urls import public_url
+from webapp.urls import nexkasa_callback_url
 
 P = PayoutStatus
 PIENTEGRA, NEXKASA = "pientegra", "nexkasa"
@@ -109,12 +107,6 @@ def resend_requested(older_than: timedelta, cause: Cause) -> tuple[int, int]:
     return len(payouts), sum(payout.status != P.REQUESTED for payout in payouts)
 
 
-def nexkasa_callback_url(payout: Payout) -> str:
-    """``/hooks/nexkasa/<our payout id>?token=...``: NexKasa echoes nothing else of ours."""
-    token = quote(current_app.config["NEXKASA_CALLBACK_TOKEN"], safe="")
-    return public_url("hooks.nexkasa_callback", reference=payout.public_id) + f"?token={token}"
-
-
 def _send(payout: Payout, cause: Cause, *, cautious: bool) -> None:
     if payout.provider == PIENTEGRA:
         _send_pientegra(payout, cause)
@@ -164,7 +156,7 @@ def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
         customer_iban=payout.iban,
         customer_name=payout.holder_name,
         external_id=payout.public_id,
-        callback_url=nexkasa_callback_url(payout),
+        callback_url=nexkasa_callback_url(payout.public_id),
     )
     release_before_call()
     try:
