@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests import factories
 from webapp.extensions import db
 from webapp.models import Checkout, IdempotencyKey
+from webapp.payments.checkouts import find_by_public_id
 
 
 def body(**overrides):
@@ -103,12 +104,20 @@ def test_body_that_is_not_json_is_400(client, merchant):
         ({"expires_in": 10}, "expires_in"),
         ({"customer": {"email": "not-an-email"}}, "customer.email"),
         ({"unknown": 1}, "unknown"),
+        ({"billing": {"country": "US", "state": "New York"}}, "billing.state"),
     ],
 )
 def test_validation_names_the_field(client, merchant, overrides, field):
     response = post(client, merchant, body(**overrides))
     assert response.status_code == 422, response.get_json()
     assert response.get_json()["error"]["field"] == field
+
+
+def test_a_us_state_is_kept_as_its_postal_code(app, client, merchant):
+    response = post(client, merchant, body(billing={"country": "US", "state": "ny"}))
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        assert find_by_public_id(response.get_json()["id"]).billing_state == "NY"
 
 
 def test_order_id_is_unique_per_merchant(app, client, merchant):

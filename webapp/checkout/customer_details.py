@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import request
 from wtforms.fields.choices import SelectChoice
 
-from webapp.checkout.forms import STATE_COUNTRIES, DetailsForm
+from webapp.checkout.forms import DetailsForm
 from webapp.models import Checkout
 from webapp.payments.card import Customer
-from webapp.payments.checkouts import set_payer_details
+from webapp.payments.checkouts import STATE_COUNTRIES, set_payer_details
 from webapp.payments.methods import Method
 
 # form field -> checkout column

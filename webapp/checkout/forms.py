@@ -25,8 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-# Paytrek's billing_state: "ABD ve CA için posta kısaltmaları kullanın" (paytrek-api.txt Sale).
-STATE_COUNTRIES = frozenset({"US", "CA"})
+from webapp.payments.checkouts import STATE_COUNTRIES
 
 COUNTRIES = [
     SelectChoice(code, name)

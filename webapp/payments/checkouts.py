@@ -6,6 +6,7 @@ signed link the customer carried; both are checked here the same way. Errors nam
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -20,6 +21,9 @@ from webapp.models.types import utcnow
 from webapp.money import Money, MoneyError
 from webapp.payments.methods import DEFAULT_METHODS, TRANSFER_CURRENCY, Method
 from webapp.payments.status import lock_where
+
+# Paytrek's billing_state: "ABD ve CA için posta kısaltmaları kullanın" (paytrek-api.txt Sale).
+STATE_COUNTRIES = frozenset({"US", "CA"})
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -100,6 +104,7 @@ def create_checkout(merchant: Merchant, spec: CheckoutSpec) -> Checkout:
         raise SpecError("amount", "must be greater than zero")
     items = _items(spec, amount)
     _check_methods(spec)
+    _check_state(spec.billing)
     for field in ("success_url", "cancel_url"):
         _check_return_url(merchant, field, getattr(spec, field))
     existing = find_by_order(merchant, spec.order_id)
@@ -119,7 +124,7 @@ def create_checkout(merchant: Merchant, spec: CheckoutSpec) -> Checkout:
         customer_phone=customer.phone,
         billing_address=billing.address,
         billing_city=billing.city,
-        billing_state=billing.state,
+        billing_state=_state(billing),
         billing_country=billing.country,
         billing_zipcode=billing.zipcode,
         success_url=spec.success_url,
@@ -181,6 +186,17 @@ def _items(spec: CheckoutSpec, amount: Money) -> list[dict]:
     if total != amount:
         raise SpecError("items", f"the items add up to {total.amount}, not {amount.amount}")
     return items
+
+
+def _check_state(billing: BillingSpec) -> None:
+    postal_code = billing.state is None or re.fullmatch(r"[A-Za-z]{2}", billing.state)
+    if billing.country in STATE_COUNTRIES and not postal_code:
+        raise SpecError("billing.state", "use the two-letter postal code (e.g. NY) for US and CA")
+
+
+def _state(billing: BillingSpec) -> str | None:
+    us_or_canada = billing.state and billing.country in STATE_COUNTRIES
+    return billing.state.upper() if us_or_canada else billing.state
 
 
 def _check_methods(spec: CheckoutSpec) -> None:
