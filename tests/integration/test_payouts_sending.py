@@ -20,6 +20,7 @@ from webapp.models import Payout, ReviewFlag
 from webapp.payments import payout_sending, payouts
 from webapp.payments.status import Cause, timeline
 from webapp.providers.pientegra import PientegraClient, pientegra_http
+from webapp.urls import nexkasa_callback_url
 
 WITHDRAWALS_ROUTE = "POST /api/v1/external/withdrawals"
 NEXKASA_ROUTE = "POST /api/public/withdraw-request/"
@@ -241,14 +242,35 @@ def test_nexkasa_queues_the_withdrawal_with_our_callback_url(ctx, merchant, sand
     assert sent["amount"] in ("2500.00", 2500) or str(sent["amount"]) == "2500.00"
 
 
-def test_nexkasa_409_on_our_first_request_fails_it_as_another_pending(ctx, merchant, sandbox):
+def test_nexkasa_409_means_it_holds_this_payout_and_its_callback_then_settles_it(
+    ctx, merchant, sandbox
+):
     payout = payouts.create_payout(merchant, nexkasa_spec())
-    NexKasaCaller(sandbox).withdraw(external_id=payout.public_id, customer_iban=IBAN)
+    held = NexKasaCaller(sandbox).withdraw(
+        external_id=payout.public_id, customer_iban=IBAN, amount="2500.00"
+    )  # e.g. a send that raced this one
 
     payout_sending.send_payout(payout, CAUSE)
 
     payout = reload(payout)
-    assert (payout.status, payout.error_code) == ("failed", "already_pending")
+    assert (payout.status, payout.error_code, payout.outcome_unknown) == ("pending", None, False)
+    assert [(e.to_status, e.note) for e in timeline(payout)] == [
+        ("pending", "409: NexKasa already holds a pending request with this external_id")
+    ]
+    approved = {
+        "transaction_id": held.json()["transaction_id"],
+        "status": "APPROVED",
+        "external_id": payout.public_id,
+        "amount": "2500.00",
+        "type": "WITHDRAW",
+    }
+    callback = ctx.test_client().post(nexkasa_callback_url(payout.public_id), json=approved)
+    assert (callback.status_code, callback.get_json()["status"]) == (200, "ok")
+    payout = reload(payout)
+    assert (payout.status, payout.provider_transaction_id) == (
+        "sent",
+        str(approved["transaction_id"]),
+    )
 
 
 def test_nexkasa_403_is_a_configuration_problem_for_staff(make_sandboxed_app, sandbox):

@@ -13,9 +13,11 @@ to staff, never resent, and so does a payout whose key is near the TTL
 (``IDEMPOTENCY_KEY_RESEND_LIMIT``): resent, it could create a second withdrawal.
 
 NexKasa has no idempotency key and no status lookup, so nothing is resent blindly: a timeout or
-5xx puts the payout in ``needs_review`` for staff, whose cautious resend (``retry_payout`` with
-``panel_checked``) learns from a 409 that the first request exists. A 429 leaves it ``requested``
-("busy"), safe to send again because NexKasa refused it.
+5xx puts the payout in ``needs_review`` for staff, who resend it (``retry_payout`` with
+``panel_checked``) only after checking NexKasa's panel. We send the payout's public id as
+``external_id``, so a 409 always means NexKasa holds this very payout's request: it is accepted
+(``pending``), never failed. A 429 leaves it ``requested`` ("busy"), safe to send again because
+NexKasa refused it.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ P = PayoutStatus
 PIENTEGRA, NEXKASA = "pientegra", "nexkasa"
 PROVIDERS = (PIENTEGRA, NEXKASA)
 NEXKASA_QUEUED = "WAITING_ASSIGNMENT"  # shown as "in the operator queue"
+ALREADY_HELD = "409: NexKasa already holds a pending request with this external_id"
 
 
 class NotRetryable(Exception):
@@ -74,7 +77,7 @@ def body_hash(payout: Payout) -> str:
 def send_payout(payout: Payout, cause: Cause) -> Payout:
     """One attempt at the provider for a ``requested`` payout; commits the outcome."""
     if payout.status == P.REQUESTED:
-        _send(payout, cause, cautious=False)
+        _send(payout, cause)
         db.session.commit()
     return payout
 
@@ -88,7 +91,7 @@ def retry_payout(payout: Payout, cause: Cause, *, panel_checked: bool = False) -
     cautious = payout.provider == NEXKASA and payout.status == P.NEEDS_REVIEW
     if not (cautious and payout.outcome_unknown and panel_checked):
         raise NotRetryable(payout.public_id)
-    _send(payout, cause, cautious=True)
+    _send(payout, cause)
     db.session.commit()
     return payout
 
@@ -107,11 +110,11 @@ def resend_requested(older_than: timedelta, cause: Cause) -> tuple[int, int]:
     return len(payouts), sum(payout.status != P.REQUESTED for payout in payouts)
 
 
-def _send(payout: Payout, cause: Cause, *, cautious: bool) -> None:
+def _send(payout: Payout, cause: Cause) -> None:
     if payout.provider == PIENTEGRA:
         _send_pientegra(payout, cause)
     elif payout.provider == NEXKASA:
-        _send_nexkasa(payout, cause, cautious)
+        _send_nexkasa(payout, cause)
     else:
         _review(payout, cause, "configuration", f"unknown payout provider {payout.provider!r}")
 
@@ -150,7 +153,7 @@ def _send_pientegra(payout: Payout, cause: Cause) -> None:
         _accepted(payout, cause, created.status)
 
 
-def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
+def _send_nexkasa(payout: Payout, cause: Cause) -> None:
     request = nexkasa.WithdrawalRequest(
         amount=payout.amount,
         customer_iban=payout.iban,
@@ -161,11 +164,11 @@ def _send_nexkasa(payout: Payout, cause: Cause, cautious: bool) -> None:
     release_before_call()
     try:
         accepted = clients.nexkasa().create_withdrawal(request)
-    except nexkasa.AlreadyPending as error:
-        if cautious:  # our own earlier request exists: that is the one in NexKasa's queue
-            _accepted(payout, cause, None, note="409 on a cautious resend: the request exists")
-        else:
-            _fail(payout, cause, "already_pending", error.merchant_message)
+    except nexkasa.AlreadyPending:
+        # §5 "Mükerrer işlem": external_id is this payout's own public id, so the pending request
+        # is ours (a send that raced this one, or one whose answer was lost). Failing it would
+        # refuse the callback that reports the money sent.
+        _accepted(payout, cause, None, note=ALREADY_HELD)
     except ProviderUnavailable as error:
         if error.outcome_unknown:
             payout.outcome_unknown = True
