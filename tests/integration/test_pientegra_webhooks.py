@@ -172,6 +172,20 @@ def test_a_stale_event_is_accepted_as_a_replay_only_when_enabled_and_new(app, de
     assert len(events(app)) == 1
 
 
+def test_a_stale_repeat_of_an_event_we_stored_is_answered_2xx_and_changes_nothing(app, deposit):
+    body = intent_event(deposit)
+    assert post(app, body).status_code == 200
+    an_hour_ago = now_ms() - 3_600_000
+
+    forged = post(app, body, secret="whsec_guess", t=an_hour_ago)
+    again = post(app, body, t=an_hour_ago)
+
+    assert (forged.status_code, forged.get_json()["message"]) == (400, "mismatch")
+    assert (again.status_code, again.get_json()["status"]) == (200, "duplicate")
+    assert checkout_status(app, deposit["checkout"]) == "paid"
+    assert len(events(app)) == 1
+
+
 def test_the_previous_secret_still_verifies_during_a_rotation(app, deposit):
     app.config["PIENTEGRA_WEBHOOK_SECRET"] = "whsec_rotated_new_secret"
     app.config["PIENTEGRA_WEBHOOK_SECRET_PREVIOUS"] = SECRET
@@ -261,6 +275,27 @@ def test_withdrawal_events_move_the_payout_even_out_of_order(
     assert outcomes["withdrawal.created"][0] is False
     assert outcomes["withdrawal.returned"] == (True, "payout returned")
     assert outcomes["withdrawal.sent"] == (False, "ignored: payout returned")
+
+
+def test_a_replay_of_an_event_we_applied_is_delivered_not_retried(
+    app, site, sandbox, pientegra, deposit
+):
+    sandbox.advance(600)  # Pientegra's t 10 min from our clock: stale once tolerance is back
+    app.config["PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS"] = 1200
+    pientegra.operator("intents", deposit["intent"], "approve")
+    sandbox.wait_for_webhooks_idle()
+    (applied,) = pientegra.get("/external/events").json()["data"]
+    app.config["PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS"] = 300
+
+    replay = pientegra.post(f"/external/events/{applied['eventId']}/replay", None)
+    assert replay.status_code == 202
+    deliveries = sandbox.wait_for_webhooks_idle()
+
+    assert [d["status"] for d in deliveries] == [200, 200]
+    (logged,) = pientegra.get("/external/events").json()["data"]
+    assert logged["deliveryStatus"] == "DELIVERED"
+    assert checkout_status(app, deposit["checkout"]) == "paid"
+    assert len(events(app)) == 1
 
 
 def test_a_replay_pientegra_resends_with_its_old_timestamp_is_applied_when_accepted(

@@ -19,7 +19,7 @@ def receive(
     provider: str, event_key: str, raw_body: bytes, event_type: str | None
 ) -> ProviderEvent | None:
     """The new event row, or None when this event was received before (a duplicate)."""
-    if _find(provider, event_key) is not None:
+    if known(provider, event_key):
         return None
     event = ProviderEvent(
         provider=provider,
@@ -49,8 +49,9 @@ def mark_unapplied(event: ProviderEvent, outcome: str) -> None:
     event.applied, event.outcome = False, outcome
 
 
-def _find(provider: str, event_key: str) -> ProviderEvent | None:
-    statement = select(ProviderEvent).where(
+def known(provider: str, event_key: str) -> bool:
+    """Whether this event was stored before; for callers that must not store it now."""
+    statement = select(ProviderEvent.id).where(
         ProviderEvent.provider == provider, ProviderEvent.event_key == event_key
     )
-    return db.session.execute(statement).scalar_one_or_none()
+    return db.session.execute(statement).first() is not None

@@ -6,9 +6,10 @@ against ``PIENTEGRA_WEBHOOK_SECRET`` and, during a rotation, ``PIENTEGRA_WEBHOOK
 Only then is the JSON parsed. A forgery (or a malformed header) is refused and changes nothing.
 
 Timestamps: ``t`` must be within ``PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS`` of our clock. Pientegra's
-replay resends the same signed body with its old ``t`` (public-notes §2.5), so when
-``PIENTEGRA_ACCEPT_REPLAYS`` is on an authentic stale body is accepted if, and only if, its
-``eventId`` is new; a stale duplicate is answered 2xx and changes nothing like any duplicate.
+replay resends the same signed body with its old ``t`` (public-notes §2.5). An authentic stale body
+whose ``eventId`` we already stored is answered 2xx and changes nothing, like any duplicate: a
+refusal would only make Pientegra retry it until it gives up. One whose ``eventId`` is new is
+refused, unless ``PIENTEGRA_ACCEPT_REPLAYS`` is on. The signature is always checked first.
 
 Every verified event is stored in the inbox under its ``eventId`` (unique) in the same transaction
 that applies it, and answered 2xx, including types we take no action on (``withdrawal.created``)
@@ -74,15 +75,19 @@ def receive(raw_body: bytes, signature: str | None) -> Receipt:
             [secret for secret in secrets if secret],
             now_ms=int(time.time() * 1000),
             tolerance_ms=config["PIENTEGRA_WEBHOOK_TOLERANCE_SECONDS"] * 1000,
-            allow_stale=config["PIENTEGRA_ACCEPT_REPLAYS"],
+            allow_stale=True,  # authentic but stale: judged below, once its eventId is known
         )
     except SignatureError as refused:
-        log.warning("pientegra webhook refused: %s", refused.reason)
-        return Receipt(400, "bad_signature", refused.reason)
+        return _refused(refused.reason)
+    refuse_stale = verified.stale and not config["PIENTEGRA_ACCEPT_REPLAYS"]
     try:
         event = parse_event(raw_body)
     except EventError as unreadable:
+        if refuse_stale:
+            return _refused("stale")
         return _store_unreadable(raw_body, str(unreadable))
+    if refuse_stale and not inbox.known(PROVIDER, event.event_id):
+        return _refused("stale")
     stored = inbox.receive(PROVIDER, event.event_id, raw_body, event.event_type[:64])
     if stored is None:
         db.session.rollback()
@@ -141,6 +146,11 @@ def _apply(event: Event, cause: Cause) -> tuple[tuple[str, int] | None, Applied]
             return ("payout", payout.id), Applied(False, f"no action for {event.event_type}")
         return ("payout", payout.id), apply_withdrawal(payout, withdrawal, cause, status)
     return None, Applied(False, f"no action for {event.event_type}")
+
+
+def _refused(reason: str) -> Receipt:
+    log.warning("pientegra webhook refused: %s", reason)
+    return Receipt(400, "bad_signature", reason)
 
 
 def _store_unreadable(raw_body: bytes, problem: str) -> Receipt:
