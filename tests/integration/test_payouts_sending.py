@@ -7,7 +7,9 @@ a lookup: 409/403/500/429/400 each become a clear, different outcome.
 
 from __future__ import annotations
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -271,6 +273,37 @@ def test_nexkasa_409_means_it_holds_this_payout_and_its_callback_then_settles_it
         "sent",
         str(approved["transaction_id"]),
     )
+
+
+def send_in(app, payout_id: int) -> str:
+    with app.app_context():
+        return payout_sending.send_payout(db.session.get(Payout, payout_id), CAUSE).status
+
+
+def test_a_second_sender_sends_nothing_while_the_first_waits_for_nexkasa(ctx, merchant, sandbox):
+    payout = reload(payouts.create_payout(merchant, nexkasa_spec()))
+    payout_id = payout.id
+    db.session.rollback()  # SQLite: an open transaction here would hold the first sender back
+    sandbox.fault("nexkasa", NEXKASA_ROUTE, latency_ms=1500, count=1)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        first = pool.submit(send_in, ctx, payout_id)
+        deadline = time.monotonic() + 10
+        while sandbox.faults():  # the slow rule is used up once the first request is at NexKasa
+            assert not first.done(), first.result()
+            assert time.monotonic() < deadline, "the first send never called NexKasa"
+            time.sleep(0.02)  # poll interval inside a deadline
+
+        second = payout_sending.send_payout(reload(payout), Cause.reconciliation())
+        assert (second.status, second.sending_since is not None) == ("requested", True)
+        with pytest.raises(payout_sending.NotRetryable):
+            payout_sending.retry_payout(reload(payout), Cause.staff("ops@example.com"))
+        assert sandbox.records("nexkasa", "transactions") == []  # only the first is on its way
+
+        assert first.result(timeout=30) == "pending"
+    payout = reload(payout)
+    assert (payout.status, payout.sending_since) == ("pending", None)
+    assert len(sandbox.records("nexkasa", "transactions")) == 1
+    assert [e.note for e in timeline(payout)] == ["WAITING_ASSIGNMENT"]
 
 
 def test_nexkasa_403_is_a_configuration_problem_for_staff(make_sandboxed_app, sandbox):

@@ -156,6 +156,8 @@ class Payout(_Amount, db.Model):
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(String(300))
     outcome_unknown: Mapped[bool] = mapped_column(default=False)
+    # Set while a sender waits for the provider's answer: nobody else sends meanwhile.
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -51,10 +51,13 @@ PIENTEGRA, NEXKASA = "pientegra", "nexkasa"
 PROVIDERS = (PIENTEGRA, NEXKASA)
 NEXKASA_QUEUED = "WAITING_ASSIGNMENT"  # shown as "in the operator queue"
 ALREADY_HELD = "409: NexKasa already holds a pending request with this external_id"
+# Longer than any provider call takes (three attempts of 3 s connect + 15 s read, and a bounded
+# 429 wait): a claim this old was left by a sender that died mid-call.
+SEND_LEASE = timedelta(minutes=5)
 
 
 class NotRetryable(Exception):
-    """This payout cannot be sent again as it stands (already accepted, settled, or unsafe)."""
+    """This payout cannot be sent again as it stands (accepted, settled, being sent, unsafe)."""
 
 
 def pientegra_request(payout: Payout) -> pientegra.WithdrawalRequest:
@@ -75,10 +78,13 @@ def body_hash(payout: Payout) -> str:
 
 
 def send_payout(payout: Payout, cause: Cause) -> Payout:
-    """One attempt at the provider for a ``requested`` payout; commits the outcome."""
+    """One attempt at the provider for a ``requested`` payout; commits the outcome. Decided
+    under the payout's lock: one no longer requested, or being sent by someone else, is left
+    as it is."""
+    payout = lock(Payout, payout.id)
     if payout.status == P.REQUESTED:
-        _send(payout, cause)
-        db.session.commit()
+        _send_claimed(payout, cause)
+    db.session.commit()
     return payout
 
 
@@ -86,12 +92,17 @@ def retry_payout(payout: Payout, cause: Cause, *, panel_checked: bool = False) -
     """Send again: a ``requested`` payout (Pientegra with the same key and body; NexKasa after a
     429), or a NexKasa payout whose outcome is unknown once staff checked NexKasa's panel and found
     nothing: a 409 then proves the first request exists, and nothing is created twice."""
-    if payout.status == P.REQUESTED:
-        return send_payout(payout, cause)
-    cautious = payout.provider == NEXKASA and payout.status == P.NEEDS_REVIEW
-    if not (cautious and payout.outcome_unknown and panel_checked):
-        raise NotRetryable(payout.public_id)
-    _send(payout, cause)
+    payout = lock(Payout, payout.id)
+    allowed = payout.status == P.REQUESTED or (
+        payout.provider == NEXKASA
+        and payout.status == P.NEEDS_REVIEW
+        and payout.outcome_unknown
+        and panel_checked
+    )
+    if not (allowed and _send_claimed(payout, cause)):
+        public_id = payout.public_id
+        db.session.rollback()  # nothing to write: let go of the lock
+        raise NotRetryable(public_id)
     db.session.commit()
     return payout
 
@@ -108,6 +119,20 @@ def resend_requested(older_than: timedelta, cause: Cause) -> tuple[int, int]:
     for payout in payouts:
         send_payout(payout, cause)
     return len(payouts), sum(payout.status != P.REQUESTED for payout in payouts)
+
+
+def _send_claimed(payout: Payout, cause: Cause) -> bool:
+    """Send the locked payout unless another sender claimed it less than ``SEND_LEASE`` ago
+    (False then). The claim, ``sending_since``, is committed with the request before the call
+    (``release_before_call``), so it outlives the lock: a second sender (reconcile's resend, a
+    second click) keeps off while the first waits for the provider. The answer clears it."""
+    now = utcnow()
+    if payout.sending_since is not None and payout.sending_since > now - SEND_LEASE:
+        return False
+    payout.sending_since = now
+    _send(payout, cause)
+    payout.sending_since = None
+    return True
 
 
 def _send(payout: Payout, cause: Cause) -> None:
