@@ -27,7 +27,7 @@ from tests.support.live_server import LiveServer
 from tests.support.sandbox import TEST_CONFIG, SandboxControl
 from webapp.extensions import db
 from webapp.models import Attempt, Payout, ProviderEvent, ReviewFlag
-from webapp.payments import nexkasa_callbacks, payout_sending
+from webapp.payments import nexkasa_callbacks, payout_sending, payouts
 from webapp.payments import nexkasa_deposits as deposits
 from webapp.payments.status import Cause, timeline
 from webapp.urls import nexkasa_callback_url
@@ -184,6 +184,39 @@ def test_a_rejected_withdrawal_is_rejected_with_the_reason(live, sandbox, nexkas
     with live.app.app_context():
         payout = db.session.get(Payout, payout.id)
         assert (payout.status, payout.error_message) == ("rejected", "IBAN hatalı")
+
+
+def test_a_withdrawal_answered_without_its_id_learns_it_from_the_first_callback(live, sandbox):
+    answer = {"status": "success", "message": "Talebiniz alındı, işleme hazırlanıyor"}
+    route = "POST /api/public/withdraw-request/"
+    sandbox.fault("nexkasa", route, status=201, body=answer, after=True, count=1)
+    spec = {
+        "amount": "2500.00",
+        "currency": "TRY",
+        "iban": "TR320010009999901234567890",
+        "holder_name": "Ayşe Yılmaz",
+        "customer_id": "cust-42",
+        "reference": "REF-no-id",
+        "provider": "nexkasa",
+    }
+    with live.app.app_context():
+        merchant, _ = factories.merchant()
+        db.session.commit()
+        payout = payouts.request_payout(
+            merchant, payouts.parse_payout_spec(spec), Cause.merchant_api(merchant.public_id)
+        )
+        assert (payout.status, payout.provider_transaction_id) == ("pending", None)
+        payout_id = payout.id
+    (tx,) = sandbox.records("nexkasa", "transactions")
+    sandbox.assign("nexkasa", tx["id"])
+    sandbox.approve("nexkasa", tx["id"])
+
+    assert [d["delivered"] for d in sandbox.wait_for_webhooks_idle()] == [True, True]
+    with live.app.app_context():
+        payout = db.session.get(Payout, payout_id)
+        assert payout.status == "sent"
+        assert payout.provider_transaction_id == payout.provider_reference == str(tx["id"])
+    assert events(live.app) == [(f"{tx['id']}:APPROVED", True)]
 
 
 def test_a_decision_that_does_not_match_is_delivered_but_changes_nothing(live, sandbox, nexkasa):

@@ -108,6 +108,18 @@ def test_withdrawal_sends_a_compact_iban_and_reads_the_transaction_id(
     assert stored["amount"] == "5000.00"
 
 
+def test_a_withdrawal_answered_2xx_without_a_transaction_id_is_accepted(
+    sandbox: SandboxControl, client: NexKasaClient
+) -> None:
+    body = {"status": "success", "message": "Talebiniz alındı, işleme hazırlanıyor"}
+    sandbox.fault(route="POST /api/public/withdraw-request/", status=201, body=body, after=True)
+
+    accepted = client.create_withdrawal(withdrawal())
+
+    assert accepted.transaction_id is None
+    assert the_transaction(sandbox)["status"] == "WAITING_ASSIGNMENT"
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 

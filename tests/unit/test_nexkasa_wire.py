@@ -28,6 +28,7 @@ from webapp.providers.nexkasa import (
     error_from_nexkasa,
     parse_callback,
     verify_callback,
+    withdrawal_from_wire,
     withdrawal_to_wire,
 )
 
@@ -145,6 +146,30 @@ def test_the_newer_deposit_answer_has_a_token_and_bank_details() -> None:
 def test_an_answer_we_cannot_read_is_malformed(answer: Any) -> None:
     with pytest.raises(ValueError):
         deposit_from_wire(answer)
+
+
+def test_the_withdrawal_answer_of_nexkasas_code_has_a_transaction_id() -> None:
+    answer = {"status": "success", "transaction_id": 7, "message": "Talebiniz alındı"}
+
+    assert withdrawal_from_wire(answer).transaction_id == 7
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"status": "success", "message": "Talebiniz alındı, işleme hazırlanıyor"},
+        {"status": "success", "transaction_id": "105"},
+        {"status": "success", "transaction_id": True},
+        {"status": "success", "transaction_id": 0},
+        {"status": "success", "transaction_id": 2**64},
+        {"detail": "ok"},
+        "OK",
+        None,  # an empty or non-JSON body
+    ],
+)
+def test_any_withdrawal_2xx_is_accepted_with_or_without_an_id(answer: Any) -> None:
+    """The guide shows no withdrawal answer (§3.2): a 2xx is an acceptance; the id comes later."""
+    assert withdrawal_from_wire(answer).transaction_id is None
 
 
 # --- error mapping ----------------------------------------------------------------------------

@@ -216,7 +216,8 @@ def _apply_to_deposit(attempt: Attempt, callback: Callback, cause: Cause) -> tup
 
 def _apply_to_payout(payout: Payout, callback: Callback, cause: Cause) -> tuple[bool, str]:
     if payout.provider_transaction_id is None and payout.provider_reference is None:
-        payout.provider_transaction_id = str(callback.transaction_id)
+        # Its answer carried no id: both fields hold it, as when the answer did.
+        payout.provider_transaction_id = payout.provider_reference = str(callback.transaction_id)
     target = _PAYOUT_OUTCOMES[callback.status]
     changed = apply_withdrawal_outcome(
         payout, target, cause, provider_status=callback.status, message=callback.message

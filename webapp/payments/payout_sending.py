@@ -202,9 +202,10 @@ def _send_nexkasa(payout: Payout, cause: Cause) -> None:
             _unknown(payout, "unavailable", str(error), unknown=False)
     except ProviderError as error:
         _refused(payout, cause, error)
-    else:
-        payout.provider_transaction_id = str(accepted.transaction_id)
-        payout.provider_reference = str(accepted.transaction_id)
+    else:  # any 2xx: in NexKasa's pool, with or without its id (else the callback brings it)
+        if accepted.transaction_id is not None:
+            payout.provider_transaction_id = str(accepted.transaction_id)
+            payout.provider_reference = str(accepted.transaction_id)
         _accepted(payout, cause, NEXKASA_QUEUED)
 
 

@@ -10,8 +10,10 @@ is ever retried: a timeout or 5xx leaves the outcome unknown, and only a callbac
 staff) can settle it. ``nexkasa_http`` also builds the layer with ``max_retries=0``.
 
 Trust boundary: base URL and API key come from our configuration; NexKasa's answers are
-untrusted and parsed strictly. A 2xx we cannot read raises ``ProviderUnavailable`` with
-``outcome_unknown=True``, since NexKasa may have created the transaction.
+untrusted and parsed strictly. A deposit 2xx we cannot read raises ``ProviderUnavailable`` with
+``outcome_unknown=True``, since NexKasa may have created the transaction. A withdrawal 2xx is
+always an acceptance: the guide shows no answer for it (§3.2), so its ``transaction_id`` is kept
+only when it is there and readable (public-notes §3.3); the callback carries it anyway.
 
 Errors, as they apply here (``errors.py``)::
 
@@ -51,6 +53,7 @@ from webapp.providers.errors import (
 )
 from webapp.providers.nexkasa_callbacks import (
     FINAL_STATUSES,
+    MAX_TRANSACTION_ID,
     SIGNATURE_HEADER,
     Callback,
     CallbackRejected,
@@ -197,7 +200,7 @@ class DepositAccepted:
 
 @dataclass(frozen=True)
 class WithdrawalAccepted:
-    transaction_id: int  # the id callbacks carry
+    transaction_id: int | None  # the id callbacks carry; None when the answer did not say
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
 
@@ -254,11 +257,13 @@ def deposit_from_wire(data: Any) -> DepositAccepted:
 
 
 def withdrawal_from_wire(data: Any) -> WithdrawalAccepted:
-    body = _success(data)
-    transaction_id = _optional_id(body)
-    if transaction_id is None:
-        raise _Malformed("transaction_id: missing")
-    return WithdrawalAccepted(transaction_id=transaction_id, raw=body)
+    """Any 2xx body, even none: only NexKasa's code shows the answer (public-notes §3.3,
+    ``{"status": "success", "transaction_id": <int>, ...}``), and a withdrawal it answered 2xx
+    is in its pool. A missing or odd ``transaction_id`` is None, learned from the callback."""
+    body = data if isinstance(data, Mapping) else {}
+    value = body.get("transaction_id")
+    readable = type(value) is int and 0 < value <= MAX_TRANSACTION_ID  # a bool is no id
+    return WithdrawalAccepted(transaction_id=value if readable else None, raw=body)
 
 
 def _success(data: Any) -> Mapping[str, Any]:
@@ -330,7 +335,7 @@ class NexKasaClient:
     def create_withdrawal(self, withdrawal: WithdrawalRequest) -> WithdrawalAccepted:
         """A withdrawal into NexKasa's pool (WAITING_ASSIGNMENT); sent once, like deposits."""
         response = self._http.request("POST", WITHDRAW_PATH, json=withdrawal_to_wire(withdrawal))
-        return _read(withdrawal_from_wire, response)
+        return withdrawal_from_wire(response.data)
 
 
 def _read(parse: Callable[[Any], T], response: ProviderResponse) -> T:
