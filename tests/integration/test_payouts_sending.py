@@ -306,6 +306,37 @@ def test_a_second_sender_sends_nothing_while_the_first_waits_for_nexkasa(ctx, me
     assert [e.note for e in timeline(payout)] == ["WAITING_ASSIGNMENT"]
 
 
+def test_a_nexkasa_send_that_died_mid_call_goes_to_staff_not_to_nexkasa_again(
+    ctx, merchant, sandbox
+):
+    # NexKasa has no idempotency key: if the dead sender's request was already decided, sending
+    # it again would create a second withdrawal.
+    payout = reload(payouts.create_payout(merchant, nexkasa_spec()))
+    payout.sending_since = payout.created_at - payout_sending.SEND_LEASE
+    db.session.commit()
+
+    payout = payout_sending.send_payout(reload(payout), Cause.reconciliation())
+
+    assert (payout.status, payout.outcome_unknown, payout.sending_since) == (
+        "needs_review",
+        True,
+        None,
+    )
+    assert flags(payout) == ["outcome_unknown"]
+    assert sandbox.records("nexkasa", "transactions") == []
+
+
+def test_a_pientegra_send_that_died_mid_call_is_resent_with_its_key(ctx, merchant, sandbox):
+    payout = reload(payouts.create_payout(merchant, spec()))
+    payout.sending_since = payout.created_at - payout_sending.SEND_LEASE
+    db.session.commit()
+
+    payout = payout_sending.send_payout(reload(payout), Cause.reconciliation())
+
+    assert (payout.status, payout.sending_since) == ("pending", None)
+    assert len(sandbox.records("pientegra", "withdrawals")) == 1
+
+
 def test_nexkasa_403_is_a_configuration_problem_for_staff(make_sandboxed_app, sandbox):
     app = make_sandboxed_app(NEXKASA_API_KEY="wrong-key")
     with app.app_context():

@@ -129,6 +129,13 @@ def _send_claimed(payout: Payout, cause: Cause) -> bool:
     now = utcnow()
     if payout.sending_since is not None and payout.sending_since > now - SEND_LEASE:
         return False
+    if payout.sending_since is not None and payout.provider == NEXKASA:
+        # The sender died during NexKasa's call: the request may exist, and NexKasa has no key to
+        # make a resend safe (a decided request would be created again). Staff check its panel.
+        payout.sending_since = None
+        payout.outcome_unknown = True
+        _review(payout, cause, "outcome_unknown", "A send stopped during NexKasa's call.")
+        return True
     payout.sending_since = now
     _send(payout, cause)
     payout.sending_since = None
