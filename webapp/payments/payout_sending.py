@@ -22,8 +22,6 @@ NexKasa refused it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -43,7 +41,7 @@ from webapp.providers.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from webapp.providers.pientegra_wire import withdrawal_to_wire
+from webapp.providers.pientegra_wire import request_hash, withdrawal_to_wire
 from webapp.urls import nexkasa_callback_url
 
 P = PayoutStatus
@@ -71,10 +69,8 @@ def pientegra_request(payout: Payout) -> pientegra.WithdrawalRequest:
 
 
 def body_hash(payout: Payout) -> str:
-    """SHA-256 of the Pientegra body as sent: stored with the key, compared before each resend."""
-    body = withdrawal_to_wire(pientegra_request(payout))
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """The Pientegra body's hash: stored with the key, compared before each resend."""
+    return request_hash(withdrawal_to_wire(pientegra_request(payout)))
 
 
 def send_payout(payout: Payout, cause: Cause) -> Payout:

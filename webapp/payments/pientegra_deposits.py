@@ -18,8 +18,6 @@ referenceNo, ``redirect_url`` = depositUrl, ``requested_minor`` = requestedAmoun
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -56,6 +54,7 @@ from webapp.providers.pientegra import (
     IdempotencyInFlight,
     Intent,
 )
+from webapp.providers.pientegra_wire import deposit_to_wire, request_hash
 
 log = logging.getLogger(__name__)
 A, C = AttemptStatus, CheckoutStatus
@@ -152,7 +151,7 @@ def _unconfirmed(checkout: Checkout) -> Attempt | None:
             and attempt.idempotency_key
             and not attempt.provider_reference
         ):
-            if attempt.request_hash == _body_hash(_request(attempt)):
+            if attempt.request_hash == request_hash(deposit_to_wire(_request(attempt))):
                 return attempt
             # The body would differ (the merchant was renamed): the customer never saw that
             # deposit's page, so nobody can pay into it; leave it and start afresh.
@@ -162,8 +161,12 @@ def _unconfirmed(checkout: Checkout) -> Attempt | None:
 
 def _new_deposit(checkout: Checkout, customer_ip: str | None) -> Attempt:
     attempt = new_attempt(checkout, METHOD, customer_ip)
+    try:
+        body = deposit_to_wire(_request(attempt))
+    except (MoneyError, ValueError) as error:  # e.g. below Pientegra's range: nothing to send
+        raise _refused(attempt, error) from None
     attempt.idempotency_key = str(uuid.uuid4())
-    attempt.request_hash = _body_hash(_request(attempt))
+    attempt.request_hash = request_hash(body)
     return attempt
 
 
@@ -179,7 +182,7 @@ def _create(attempt: Attempt) -> Attempt:
         attempt.merchant_message = str(error)[:300]
         db.session.commit()
         raise DepositUnavailable from None
-    except (ProviderError, MoneyError, ValueError) as error:
+    except ProviderError as error:
         raise _refused(lock(Attempt, attempt_id), error) from None
     attempt = lock(Attempt, attempt_id)
     attempt.provider_reference = deposit.intent_id
@@ -227,17 +230,6 @@ def _label(checkout: Checkout) -> str:
     room = LABEL_MAX - len(ids) - 1
     name = checkout.merchant.name.strip()[:room] if room > 0 else ""
     return f"{name} {ids}" if name else ids
-
-
-def _body_hash(request: DepositRequest) -> str:
-    body = {
-        "externalUserId": request.external_user_id,
-        "externalUserLabel": request.external_user_label,
-        "amount": request.amount.minor,
-        "currency": request.amount.currency,
-    }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 # --- what Pientegra says about an intent ---------------------------------------------------------

@@ -15,6 +15,8 @@ response), §2.5 (lookup, listing, events), §2.6 (the webhook's ``intent`` obje
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +94,13 @@ def withdrawal_to_wire(withdrawal: WithdrawalRequest) -> dict[str, Any]:
         "targetIban": _IBAN_SPACES.sub("", withdrawal.target_iban).upper(),
         "targetHolderName": withdrawal.target_holder_name,
     }
+
+
+def request_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 of a request body in canonical JSON. Stored with its Idempotency-Key before the
+    first send and compared before each resend: one key never goes out with two bodies (§2.2)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def to_wire_time(when: datetime) -> str:
