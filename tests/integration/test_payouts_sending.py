@@ -337,6 +337,32 @@ def test_a_pientegra_send_that_died_mid_call_is_resent_with_its_key(ctx, merchan
     assert len(sandbox.records("pientegra", "withdrawals")) == 1
 
 
+def test_a_callback_that_settles_the_payout_during_our_call_is_not_overwritten(
+    ctx, merchant, sandbox, monkeypatch
+):
+    payout = reload(payouts.create_payout(merchant, nexkasa_spec()))
+    payout_id = payout.id
+    db.session.rollback()
+    client = payout_sending.clients.nexkasa()
+    send = client.create_withdrawal
+
+    def answered_after_the_callback(request):
+        accepted = send(request)
+        with ctx.app_context():  # NexKasa's operator was quicker than its answer to us
+            row = payout_sending.lock(Payout, payout_id)
+            row.provider_status = "APPROVED"
+            payout_sending.transition(row, "sent", Cause.webhook("nexkasa:1:APPROVED"))
+            db.session.commit()
+        return accepted
+
+    monkeypatch.setattr(client, "create_withdrawal", answered_after_the_callback)
+    payout_sending.send_payout(db.session.get(Payout, payout_id), CAUSE)
+
+    payout = reload(payout)
+    assert (payout.status, payout.provider_status, payout.error_code) == ("sent", "APPROVED", None)
+    assert [e.to_status for e in timeline(payout)] == ["sent"]
+
+
 def test_nexkasa_403_is_a_configuration_problem_for_staff(make_sandboxed_app, sandbox):
     app = make_sandboxed_app(NEXKASA_API_KEY="wrong-key")
     with app.app_context():

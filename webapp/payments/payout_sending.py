@@ -22,7 +22,9 @@ NexKasa refused it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -45,6 +47,7 @@ from webapp.providers.pientegra_wire import request_hash, withdrawal_to_wire
 from webapp.urls import nexkasa_callback_url
 
 P = PayoutStatus
+T = TypeVar("T")
 PIENTEGRA, NEXKASA = "pientegra", "nexkasa"
 PROVIDERS = (PIENTEGRA, NEXKASA)
 NEXKASA_QUEUED = "WAITING_ASSIGNMENT"  # shown as "in the operator queue"
@@ -166,7 +169,7 @@ def _send_pientegra(payout: Payout, cause: Cause) -> None:
     request, key = pientegra_request(payout), payout.idempotency_key
     release_before_call()
     try:
-        created = clients.pientegra().create_withdrawal(request, key)
+        created = _then_lock(payout, lambda: clients.pientegra().create_withdrawal(request, key))
     except pientegra.IdempotencyConflict as error:
         _review(payout, cause, "idempotency_conflict", str(error), code=error.code)
     except pientegra.IdempotencyInFlight as error:  # or a 409 we cannot read: resend, same key
@@ -191,18 +194,18 @@ def _send_nexkasa(payout: Payout, cause: Cause) -> None:
     )
     release_before_call()
     try:
-        accepted = clients.nexkasa().create_withdrawal(request)
+        accepted = _then_lock(payout, lambda: clients.nexkasa().create_withdrawal(request))
     except nexkasa.AlreadyPending:
         # §5 "Mükerrer işlem": external_id is this payout's own public id, so the pending request
         # is ours (a send that raced this one, or one whose answer was lost). Failing it would
         # refuse the callback that reports the money sent.
         _accepted(payout, cause, None, note=ALREADY_HELD)
     except ProviderUnavailable as error:
-        if error.outcome_unknown:
+        if not error.outcome_unknown:
+            _unknown(payout, "unavailable", str(error), unknown=False)
+        elif not _settled_meanwhile(payout):
             payout.outcome_unknown = True
             _review(payout, cause, "outcome_unknown", str(error), code=error.code or "unavailable")
-        else:
-            _unknown(payout, "unavailable", str(error), unknown=False)
     except ProviderError as error:
         _refused(payout, cause, error)
     else:  # any 2xx: in NexKasa's pool, with or without its id (else the callback brings it)
@@ -210,6 +213,21 @@ def _send_nexkasa(payout: Payout, cause: Cause) -> None:
             payout.provider_transaction_id = str(accepted.transaction_id)
             payout.provider_reference = str(accepted.transaction_id)
         _accepted(payout, cause, NEXKASA_QUEUED)
+
+
+def _then_lock(payout: Payout, call: Callable[[], T]) -> T:
+    """The provider call, then the payout's lock again before its answer is written: a callback
+    may have settled the payout meanwhile (see ``_settled_meanwhile``)."""
+    try:
+        return call()
+    finally:
+        lock(Payout, payout.id)
+
+
+def _settled_meanwhile(payout: Payout) -> bool:
+    """A callback decided the payout while we waited for the provider's answer to our request:
+    that answer is older news and must not overwrite what the callback recorded."""
+    return payout.status not in (P.REQUESTED, P.NEEDS_REVIEW)
 
 
 def _refused(payout: Payout, cause: Cause, error: ProviderError) -> None:
@@ -225,6 +243,8 @@ def _refused(payout: Payout, cause: Cause, error: ProviderError) -> None:
 
 
 def _accepted(payout: Payout, cause: Cause, provider_status: str | None, note=None) -> None:
+    if _settled_meanwhile(payout):
+        return
     payout.outcome_unknown = False
     payout.error_code = payout.error_message = None
     if provider_status:
@@ -233,6 +253,8 @@ def _accepted(payout: Payout, cause: Cause, provider_status: str | None, note=No
 
 
 def _fail(payout: Payout, cause: Cause, code: str, message: str | None) -> None:
+    if _settled_meanwhile(payout):
+        return
     payout.error_code, payout.error_message = code[:64], (message or code)[:300]
     payout.outcome_unknown = False
     _move(payout, P.FAILED, cause, payout.error_message)
@@ -240,11 +262,15 @@ def _fail(payout: Payout, cause: Cause, code: str, message: str | None) -> None:
 
 def _unknown(payout: Payout, code: str, message: str, *, unknown: bool = True) -> None:
     """Still ``requested``: resending is safe (same key, or a refusal we know of)."""
+    if _settled_meanwhile(payout):
+        return
     payout.error_code, payout.error_message = code[:64], message[:300]
     payout.outcome_unknown = payout.outcome_unknown or unknown
 
 
 def _review(payout: Payout, cause: Cause, kind: str, detail: str, code: str | None = None) -> None:
+    if _settled_meanwhile(payout):
+        return
     payout.error_code, payout.error_message = (code or kind)[:64], detail[:300]
     flag("payout", payout.id, kind, detail[:1000])
     _move(payout, P.NEEDS_REVIEW, cause, kind)
