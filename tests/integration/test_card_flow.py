@@ -48,6 +48,19 @@ def start(checkout_id) -> str:
     return load(checkout_id).attempts[-1].provider_reference
 
 
+def paytrek_says(token: str, attempt, *, amount: str, status: str) -> Sale:
+    """The sale as Paytrek's lookup would report it for ``attempt``."""
+    return Sale.from_wire(
+        {
+            "sale_token": token,
+            "order_id": attempt.provider_order_id,
+            "currency": "TRY",
+            "amount": amount,
+            "status": status,
+        }
+    )
+
+
 def test_reconcile_settles_a_sale_nobody_came_back_for(app, runner, paytrek, checkout_id):
     with app.app_context():
         token = start(checkout_id)
@@ -105,15 +118,7 @@ def test_a_sale_for_another_amount_goes_to_review(app, checkout_id):
     with app.app_context():
         token = start(checkout_id)
         attempt = load(checkout_id).attempts[0]
-        forged = Sale.from_wire(
-            {
-                "sale_token": token,
-                "order_id": attempt.provider_order_id,
-                "currency": "TRY",
-                "amount": "1.00",
-                "status": "Paid",
-            }
-        )
+        forged = paytrek_says(token, attempt, amount="1.00", status="Paid")
         card.apply_sale(attempt.id, forged, Cause.return_page(), customer_back=True)
         db.session.commit()
         checkout = load(checkout_id)
@@ -157,15 +162,7 @@ def test_an_authorised_sale_on_an_automatic_checkout_waits_for_staff_capture(app
     with app.app_context():
         token = start(checkout_id)
         attempt = load(checkout_id).attempts[0]
-        held = Sale.from_wire(
-            {
-                "sale_token": token,
-                "order_id": attempt.provider_order_id,
-                "currency": "TRY",
-                "amount": "1500.00",
-                "status": "Authorized",
-            }
-        )
+        held = paytrek_says(token, attempt, amount="1500.00", status="Authorized")
         card.apply_sale(attempt.id, held, Cause.return_page(), customer_back=True)
         db.session.commit()
         checkout = load(checkout_id)
