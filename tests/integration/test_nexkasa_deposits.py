@@ -261,6 +261,24 @@ def test_a_500_leaves_the_attempt_started_and_our_retry_meets_409(app, sandbox, 
         assert load(checkout_id).status == "pending"
 
 
+def test_a_409_on_retry_proves_nothing_while_another_deposit_of_the_customer_is_pending(
+    app, sandbox, checkout_id
+):
+    other = new_checkout(app)  # the same customer, another order: its deposit is pending
+    start(app, other)
+    sandbox.fault(route=DEPOSIT_ROUTE, drop=True, count=1)  # ours never reached NexKasa
+    attempt_id, unknown = start(app, checkout_id)
+    assert unknown is True
+    age(app, attempt_id)
+
+    with app.app_context():
+        checked = deposits.check_again(load(checkout_id))
+        # NexKasa's 409 is about the other deposit: ours stays unknown, for staff to check.
+        assert (checked.status, checked.outcome_unknown) == ("started", True)
+    assert len(sandbox.records("nexkasa", "transactions")) == 1
+    assert ("attempt", "nexkasa_outcome_unknown") in flags(app)
+
+
 def test_a_dropped_request_that_never_arrived_is_sent_again_on_check(app, sandbox, checkout_id):
     sandbox.fault(route=DEPOSIT_ROUTE, drop=True, count=1)  # before NexKasa saw it
     attempt_id, unknown = start(app, checkout_id)

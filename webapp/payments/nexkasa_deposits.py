@@ -167,8 +167,10 @@ def _send(attempt_id: int, *, retry: bool) -> Attempt:
             )
         )
     except AlreadyPending as error:
-        if retry:
+        if retry and not _other_pending_deposit(attempt_id, user_id):
             return _confirmed(attempt_id)
+        if retry:  # NexKasa's one pending deposit per user_id may be that other one, not ours
+            return _unknown(attempt_id, error)
         _refused(attempt_id, Refusal.ALREADY_PENDING, error)
     except NoSuitableAccount as error:
         _refused(attempt_id, Refusal.NO_ACCOUNT, error)
@@ -192,6 +194,21 @@ def _send(attempt_id: int, *, retry: bool) -> Attempt:
     else:
         return _accepted(attempt_id, accepted)
     raise AssertionError("unreachable: _refused raises")  # pragma: no cover
+
+
+def _other_pending_deposit(attempt_id: int, user_id: str) -> bool:
+    """Another of our NexKasa deposits for this user_id still waits for NexKasa's decision."""
+    statement = (
+        select(Attempt.id)
+        .join(Checkout, Attempt.checkout_id == Checkout.id)
+        .where(
+            Checkout.customer_ref == user_id,
+            Attempt.provider == PROVIDER,
+            Attempt.status == A.STARTED,
+            Attempt.id != attempt_id,
+        )
+    )
+    return db.session.execute(statement.limit(1)).first() is not None
 
 
 def _locked(attempt_id: int) -> Attempt:
