@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency
 from flask import Flask, current_app, request
 from flask_babel import format_datetime, get_locale
@@ -36,6 +37,11 @@ def format_money(value: Money) -> str:
     return format_currency(Decimal(value.amount), value.currency, locale=locale)
 
 
+def country_name(code: str) -> str:
+    """An ISO country code as the reader's language names it ("Almanya", "Germany")."""
+    return Locale.parse(str(get_locale() or "tr")).territories.get(code, code)
+
+
 def status_label(status: str) -> str:
     """A checkout status word, translated; unknown words are shown as they are."""
     try:
@@ -47,6 +53,7 @@ def status_label(status: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(country_name, "country")
     app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["money_of"] = Money.from_minor
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale() or "tr")

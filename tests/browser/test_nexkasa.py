@@ -67,7 +67,7 @@ def test_a_bank_transfer_approved_by_the_operator(page: Page, site, sandbox):
     expect(page.get_by_text(account["banka_adi"], exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"tam olarak ₺1\.500,00"))).to_be_visible()
 
-    page.get_by_role("button", name="IBAN kopyala").click()
+    page.get_by_role("button", name="IBAN'ı kopyala").click()
     expect(page.get_by_role("status").filter(has_text="Kopyalandı")).to_have_count(1)
     assert page.evaluate("navigator.clipboard.readText()") == account["iban"]
 

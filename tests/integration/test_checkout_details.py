@@ -71,3 +71,18 @@ def test_a_state_is_not_sent_for_other_countries(app, sandbox):
     [sale] = sandbox.records("paytrek", "sales")
     assert sale["billing_state"] is None
     assert state_of(app, checkout_id) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "offered", "given"),
+    [("tr", "Almanya", "Amerika Birleşik Devletleri"), ("en", "Germany", "United States")],
+)
+def test_countries_are_named_in_the_pages_language(app, language, offered, given):
+    client = app.test_client()
+    form = client.get(f"/pay/{new_checkout(app)}", headers={"Accept-Language": language})
+    assert f">{offered}</option>" in form.get_data(as_text=True)
+
+    shown = client.get(
+        f"/pay/{new_checkout(app, billing_country='US')}", headers={"Accept-Language": language}
+    )
+    assert f"<dd>{given}</dd>" in shown.get_data(as_text=True)

@@ -25,17 +25,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from webapp.i18n import country_name
 from webapp.payments.checkouts import STATE_COUNTRIES
 
-COUNTRIES = [
-    SelectChoice(code, name)
-    for code, name in (
-        ("TR", "Türkiye"),
-        ("DE", "Deutschland"),
-        ("GB", "United Kingdom"),
-        ("US", "USA"),
-    )
-]
+BILLING_COUNTRIES = ("TR", "DE", "GB", "US", "CA")
+
+
+def _country_choices() -> list[SelectChoice]:
+    """Offered billing countries, named in the page's language."""
+    return [SelectChoice(code, country_name(code)) for code in BILLING_COUNTRIES]
 
 
 class DetailsForm(FlaskForm):
@@ -54,7 +52,7 @@ class DetailsForm(FlaskForm):
     address = StringField(_l("Address"), validators=[DataRequired(), Length(max=500)])
     city = StringField(_l("City"), validators=[DataRequired(), Length(max=100)])
     zipcode = StringField(_l("Postal code"), validators=[Optional(), Length(max=20)])
-    country = SelectField(_l("Country"), choices=COUNTRIES, default="TR")
+    country = SelectField(_l("Country"), choices=_country_choices, default="TR")
     state = StringField(_l("State (US and Canada)"))
     method = RadioField(_l("Payment method"), validators=[InputRequired()], choices=[])
 
