@@ -33,12 +33,24 @@ _CTX: Final = Context(prec=40)
 # Turkish thousands form "1.500" is refused instead of read as 1.50.
 _DECIMAL_TEXT: Final = re.compile(r"[0-9]+(?:\.([0-9]+))?")
 _MINOR_TEXT: Final = re.compile(r"[0-9]{1,19}")
+# A Turkish-typed amount: "1.500,00" or "150,5" (the comma is required, or "1.500" is ambiguous).
+_TURKISH_TEXT: Final = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+),[0-9]{1,2}")
 
 WireAmount = Decimal | int | str
 
 
 class MoneyError(ValueError):
     """An amount or currency that we refuse to handle; the message is safe to show a merchant."""
+
+
+def plain_amount_text(text: str) -> str:
+    """A typed amount in ``parse``'s plain form: the Turkish ``"1.500,00"``/``"150,5"`` (a
+    decimal comma, dots only between thousands) becomes ``"1500.00"``/``"150.5"``; anything else
+    is only stripped and left for ``parse`` to judge."""
+    text = text.strip()
+    if _TURKISH_TEXT.fullmatch(text):
+        return text.replace(".", "").replace(",", ".")
+    return text
 
 
 def _exponent(currency: object) -> int:
@@ -97,6 +109,11 @@ class Money:
         if match[1] is not None and len(match[1]) > exponent:
             raise MoneyError(f"{currency} takes at most {exponent} decimals")
         return cls(Decimal(text), currency)
+
+    @classmethod
+    def parse_typed(cls, text: str, currency: str) -> Money:
+        """What a person typed into a form: ``parse`` after ``plain_amount_text``."""
+        return cls.parse(plain_amount_text(text), currency)
 
     @classmethod
     def from_minor(cls, minor: int, currency: str) -> Money:

@@ -28,7 +28,7 @@ def test_partial_then_full_refund(page: Page, site, sandbox):
     open_in_console(page, site, checkout["id"])
     page.get_by_label("İade tutarı").fill("2000.00")
     page.get_by_role("button", name="İade et").click()
-    expect(page.get_by_text("En fazla 1500.00 TRY iade edilebilir.")).to_be_visible()
+    expect(page.get_by_text("En fazla ₺1.500,00 iade edilebilir.")).to_be_visible()
     page.get_by_label("İade tutarı").fill("500.00")
     page.get_by_role("button", name="İade et").click()
     expect(page.get_by_text("İade yapıldı.")).to_be_visible()

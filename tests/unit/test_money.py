@@ -268,3 +268,17 @@ def test_major_unit_providers_accept_decimal_int_and_text(from_wire):
     expected = Money.parse("1500.00", "TRY")
     for value in (Decimal("1500.00"), Decimal("1500.0"), 1500, "1500.00", "1500"):
         assert from_wire(value, "TRY") == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [("1.500,00", "1500.00"), ("150,5", "150.50"), (" 150.00 ", "150.00"), ("12", "12.00")],
+)
+def test_a_typed_amount_may_use_the_turkish_decimal_comma(typed, amount):
+    assert Money.parse_typed(typed, "TRY") == Money.parse(amount, "TRY")
+
+
+@pytest.mark.parametrize("typed", ["1.500", "1,500.00", "1.50,00", "-5,00", "1 500,00"])
+def test_ambiguous_or_mixed_typed_amounts_are_refused(typed):
+    with pytest.raises(MoneyError):
+        Money.parse_typed(typed, "TRY")

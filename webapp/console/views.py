@@ -14,7 +14,7 @@ from webapp.money import Money, MoneyError
 from webapp.payments import card_operations as ops
 from webapp.payments.checkouts import find_by_public_id
 from webapp.payments.status import timeline
-from webapp.providers.errors import ProviderError
+from webapp.providers.errors import ProviderError, ProviderUnavailable
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 PAGE_SIZE = 50
@@ -97,9 +97,8 @@ def checkout_action(checkout_id: str, action: str):
             if not form.validate_on_submit():
                 flash(_("Enter an amount such as 150.00."), "error")
             else:
-                ops.refund(
-                    checkout, Money.parse(form.amount.data, checkout.currency), _staff_email()
-                )
+                amount = Money.parse_typed(form.amount.data, checkout.currency)
+                ops.refund(checkout, amount, _staff_email())
                 flash(_("The refund was made."), "info")
         elif action == "reread":
             ops.reread(checkout, _staff_email())
@@ -114,10 +113,14 @@ def checkout_action(checkout_id: str, action: str):
             ),
             "error",
         )
+    except ops.ProviderRefused as refused:
+        flash(_("Paytrek refused: %(message)s", message=str(refused)), "error")
     except ops.OperationRefused as refused:
         flash(str(refused), "error")
     except MoneyError:
         flash(_("Enter an amount such as 150.00."), "error")
+    except ProviderUnavailable:  # reading the sale again: nothing was changed
+        flash(_("Paytrek did not answer. Nothing was changed; try again in a moment."), "error")
     except ProviderError as error:
         flash(
             _("Paytrek answered: %(message)s", message=error.merchant_message or error.code),

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n import format_money
 from webapp.models import Attempt, AttemptStatus, Checkout, CheckoutStatus, Refund
 from webapp.money import Money
 from webapp.payments import clients
@@ -28,6 +29,10 @@ VOIDED_STATUSES = frozenset({"REJECTED", "Cancelled", "Voided"})
 
 class OperationRefused(Exception):
     """Not allowed now; the message is for staff."""
+
+
+class ProviderRefused(OperationRefused):
+    """Paytrek refused the operation; the message is Paytrek's own (English) words."""
 
 
 class OutcomeUnknown(Exception):
@@ -90,11 +95,7 @@ def refund(checkout: Checkout, amount: Money, staff_email: str) -> None:
         raise OperationRefused(_("The refund amount must be positive and in the sale's currency."))
     if amount > remaining:
         raise OperationRefused(
-            _(
-                "At most %(amount)s %(currency)s can be refunded.",
-                amount=remaining.amount,
-                currency=remaining.currency,
-            )
+            _("At most %(amount)s can be refunded.", amount=format_money(remaining))
         )
     partial = amount != attempt.amount
     sale = _call(
@@ -181,7 +182,7 @@ def _call(attempt: Attempt, kind: str, amount: Money, staff_email: str, operatio
         record.status, record.error_code = "failed", error.code
         record.message = (error.merchant_message or str(error))[:300]
         db.session.commit()
-        raise OperationRefused(record.message) from None
+        raise ProviderRefused(record.message) from None
 
 
 def _record_sale(attempt: Attempt, sale: Sale | None) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Merchant, Payout
 from webapp.models.types import utcnow
-from webapp.money import Money, MoneyError
+from webapp.money import Money, MoneyError, plain_amount_text
 from webapp.payments import links
 from webapp.payments.checkouts import SpecError
 from webapp.payments.payouts import (
@@ -42,7 +42,6 @@ REQUIRED = ("merchant", "link_id", "customer_id", "max_amount", "currency", "exp
 MAX_LIFETIME = timedelta(days=7)
 _LINK_ID = re.compile(r"^[A-Za-z0-9._:-]{1,50}$")
 # How people in Turkey write amounts: "250,50" or "1.500,00" (dot groups thousands).
-_TURKISH_AMOUNT = re.compile(r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d{1,2}$")
 
 
 class LinkExpired(Exception):
@@ -128,7 +127,7 @@ def submit(link: PayoutLink, iban: str, holder_name: str, amount: str) -> Payout
         return existing
     if link.expired:
         raise LinkExpired
-    amount = _plain_amount(amount)
+    amount = plain_amount_text(amount)
     errors = {}
     for field, given, check in (
         ("iban", iban, lambda: normalize_iban(iban)),
@@ -161,14 +160,6 @@ def submit(link: PayoutLink, iban: str, holder_name: str, amount: str) -> Payout
         if exists.payout.link_id != link.key:  # the merchant used this reference by API
             raise links.LinkError("this link id is already taken") from None
         return exists.payout
-
-
-def _plain_amount(text: str) -> str:
-    """``"1.500,00"`` -> ``"1500.00"``; anything else is left for ``payout_amount`` to judge."""
-    text = text.strip()
-    if _TURKISH_AMOUNT.fullmatch(text):
-        return text.replace(".", "").replace(",", ".")
-    return text
 
 
 def _holder_name(text: str) -> None:
