@@ -70,10 +70,11 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from webapp import cli, errors, i18n, rate_limits, security
+    from webapp import cli, errors, i18n, input_guard, rate_limits, security
 
     rate_limits.init_app(app)
     security.init_app(app)
+    input_guard.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     cli.init_app(app)

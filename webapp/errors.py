@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -43,9 +44,10 @@ def _messages() -> dict[int, str]:
 
 
 def render_error(status: int, code: str | None = None, message: str | None = None):
-    if _wants_json():
-        body = {"error": {"code": code or str(status), "message": message or _titles()[status]}}
-        return jsonify(body), status
+    if _wants_json():  # for programs: in English, as the API's own errors are
+        with force_locale("en"):
+            text = message or _titles()[status]
+        return jsonify({"error": {"code": code or str(status), "message": text}}), status
     title = _titles().get(status, _titles()[400])
     text = message or _messages().get(status, _messages()[400])
     return render_template("errors/error.html", status=status, title=title, message=text), status

@@ -50,10 +50,10 @@ def test_not_found_page_in_both_languages(client, language, text):
     assert text in response.get_data(as_text=True)
 
 
-def test_api_errors_are_json(client):
-    response = client.get("/api/v1/nothing-here")
+def test_api_errors_are_json_in_english_like_the_apis_own(client):
+    response = client.get("/api/v1/nothing-here", headers={"Accept-Language": "tr"})
     assert response.status_code == 404
-    assert response.get_json() == {"error": {"code": "404", "message": "Sayfa bulunamadı"}}
+    assert response.get_json() == {"error": {"code": "404", "message": "Page not found"}}
 
 
 def test_security_headers(client):

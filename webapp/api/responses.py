@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.input_guard import all_storable
 from webapp.models import Merchant, hash_api_key
 
 
@@ -41,11 +42,18 @@ def authenticate_merchant() -> None:
 
 
 def json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes: not an object we take
+        data = None
     if data is None:
         raise ApiError(
             400, "invalid_json", "The body must be a JSON object (Content-Type: application/json)."
         )
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    if not all_storable(data):
+        raise ApiError(
+            400, "invalid_json", "Text in the body must not hold NUL or unpaired surrogates."
+        )
     return data

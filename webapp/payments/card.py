@@ -117,7 +117,9 @@ def start_3ds(
         # The card may have been charged: the return page reads the sale, never charges again.
         return _record_start(attempt_id, sale, back_with_token)
     except ProviderError as error:
-        _fail_start(attempt_id, error, sale)
+        # Paytrek refused the request itself (a card token PaytrekJS never made, an installment
+        # the bank does not offer): not a decline of a card, so not counted toward the limit.
+        _fail_start(attempt_id, error, sale, outcome=A.ABANDONED)
     # No forward_url: charged (or declined) without 3-D Secure; the return page settles it.
     return _record_start(attempt_id, sale, charge.forward_url or back_with_token)
 
@@ -344,7 +346,9 @@ def _record_start(attempt_id: int, sale: Sale, target: str) -> str:
     raise CardStartFailed(attempt)
 
 
-def _fail_start(attempt_id: int, error: ProviderError, sale: Sale | None = None) -> NoReturn:
+def _fail_start(
+    attempt_id: int, error: ProviderError, sale: Sale | None = None, outcome: A = A.FAILED
+) -> NoReturn:
     """Record why the sale could not start and let the customer try again; raises."""
     attempt = lock(Attempt, attempt_id)
     if sale is not None:
@@ -355,7 +359,7 @@ def _fail_start(attempt_id: int, error: ProviderError, sale: Sale | None = None)
     attempt.merchant_message = (error.merchant_message or str(error))[:300]
     attempt.customer_message = error.customer_message
     if attempt.status == A.STARTED:
-        settle(attempt, A.FAILED, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
+        settle(attempt, outcome, Cause.customer(attempt.provider_order_id), note=str(error)[:300])
     db.session.commit()
     raise CardStartFailed(attempt)
 

@@ -7,7 +7,7 @@ merchant); a tampered, foreign or expired link creates nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -68,9 +68,7 @@ def open_link(params: Mapping[str, str]) -> Checkout:
 
 
 def _expiry(text: str) -> datetime:
-    if not text.isdigit():
-        raise links.LinkError("expires: unix seconds expected")
-    expires_at = datetime.fromtimestamp(int(text), UTC)
+    expires_at = links.expiry(text)
     now = utcnow()
     if expires_at <= now:
         raise LinkExpired

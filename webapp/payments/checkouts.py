@@ -176,9 +176,12 @@ def _items(spec: CheckoutSpec, amount: Money) -> list[dict]:
         price = _money(item.unit_price, spec.currency, f"items.{index}.unit_price")
         if not price.is_positive:
             raise SpecError(f"items.{index}.unit_price", "must be greater than zero")
-        if item.photo is not None and urlsplit(item.photo).scheme != "https":
+        if item.photo is not None and _scheme(item.photo) != "https":
             raise SpecError(f"items.{index}.photo", "must be an https URL")
-        total = total + Money.from_minor(price.minor * item.quantity, spec.currency)
+        try:
+            total = total + Money.from_minor(price.minor * item.quantity, spec.currency)
+        except MoneyError:
+            raise SpecError("items", "the items add up to more than we can take") from None
         items.append(
             {"name": item.name, "quantity": item.quantity, "unit_price_minor": price.minor}
             | ({"photo": item.photo} if item.photo else {})
@@ -186,6 +189,13 @@ def _items(spec: CheckoutSpec, amount: Money) -> list[dict]:
     if total != amount:
         raise SpecError("items", f"the items add up to {total.amount}, not {amount.amount}")
     return items
+
+
+def _scheme(url: str) -> str | None:
+    try:
+        return urlsplit(url).scheme
+    except ValueError:
+        return None
 
 
 def _check_state(billing: BillingSpec) -> None:
@@ -214,7 +224,10 @@ def _check_methods(spec: CheckoutSpec) -> None:
 def _check_return_url(merchant: Merchant, field: str, url: str | None) -> None:
     if url is None:
         return
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "https://[::1/x": an IPv6 host without its bracket
+        raise SpecError(field, "must be an absolute http(s) URL") from None
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.username:
         raise SpecError(field, "must be an absolute http(s) URL")
     origin = f"{parts.scheme}://{parts.netloc}".lower()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, quote
 
 CHECKOUT = "checkout"
@@ -22,6 +24,14 @@ RESULT = "result"
 
 class LinkError(ValueError):
     """A link that was tampered with, malformed or signed by someone else."""
+
+
+def expiry(text: str) -> datetime:
+    """A link's ``expires``: unix seconds in ASCII digits. Eleven digits reach the year 5138,
+    and every such value is a date Python can hold."""
+    if not re.fullmatch(r"[0-9]{1,11}", text):
+        raise LinkError("expires: unix seconds expected")
+    return datetime.fromtimestamp(int(text), UTC)
 
 
 def canonical(params: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -173,9 +173,7 @@ def _amount(link: PayoutLink, text: str) -> None:
 
 
 def _expiry(text: str) -> datetime:
-    if not text.isdigit() or len(text) > 12:
-        raise links.LinkError("expires: unix seconds expected")
-    expires_at = datetime.fromtimestamp(int(text), UTC)
+    expires_at = links.expiry(text)
     if expires_at - utcnow() > MAX_LIFETIME:
         raise links.LinkError("expires: at most 7 days ahead")
     return expires_at
