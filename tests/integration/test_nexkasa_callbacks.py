@@ -397,6 +397,39 @@ def test_an_unknown_reference_or_an_unreadable_body_is_answered_200_kept_and_fla
     assert len(events(app)) == 3
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param({"status": []}, id="status-list"),
+        pytest.param({"status": {"APPROVED": 1}}, id="status-object"),
+        pytest.param({"type": ["DEPOSIT"]}, id="type-list"),
+        pytest.param({"type": {}}, id="type-object"),
+        pytest.param({"external_id": CUSTOMER + "\x00"}, id="external-id-nul"),
+        pytest.param({"external_id": CUSTOMER + "\ud800"}, id="external-id-surrogate"),
+        pytest.param({"status": "APPROVED\x00"}, id="status-nul"),
+        pytest.param({"type": "DEPOSIT\udfff"}, id="type-surrogate"),
+        pytest.param({"message": "Success\x00"}, id="message-nul"),
+    ],
+)
+def test_an_authentic_callback_we_cannot_read_or_store_as_sent_is_kept_and_answered_200(
+    app, change
+):
+    checkout_id, reference = started_deposit(app)
+    body = json.dumps(decision(42, **change)).encode()  # NUL and surrogates as JSON escapes
+
+    response = post(app.test_client(), reference, (body, {}))
+
+    assert (response.status_code, response.get_json()["status"]) == (200, "malformed")
+    ((key, applied),) = events(app)
+    assert key.startswith("malformed:refused:") and applied is False
+    assert open_flags(app) == [("event", "nexkasa_unmatched")]
+    with app.app_context():
+        assert db.session.execute(select(ProviderEvent.raw_body)).scalar_one() == body
+        checkout = load(checkout_id)
+        (attempt,) = checkout.attempts
+        assert (checkout.status, attempt.status) == ("pending", "started")
+
+
 def test_a_callback_that_fails_to_apply_is_answered_200_and_kept_for_staff(app, monkeypatch):
     checkout_id, reference = started_deposit(app)
     client = app.test_client()

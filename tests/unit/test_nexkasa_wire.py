@@ -379,7 +379,15 @@ def test_non_final_statuses_parse(status: str) -> None:
         UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": 0'),
         UNSIGNED.replace(b'"transaction_id": 105', b'"transaction_id": ' + b"9" * 300),
         UNSIGNED.replace(b"APPROVED", b"PAID"),
+        UNSIGNED.replace(b'"APPROVED"', b"[]"),  # unhashable: no set lookup may raise
+        UNSIGNED.replace(b'"APPROVED"', b'{"APPROVED": 1}'),
         UNSIGNED.replace(b"DEPOSIT", b"REFUND"),
+        UNSIGNED.replace(b'"DEPOSIT"', b'["DEPOSIT"]'),
+        UNSIGNED.replace(b'"DEPOSIT"', b"{}"),
+        UNSIGNED.replace(b"USER_7", b"USER_7\\u0000"),  # text no database column takes
+        UNSIGNED.replace(b"USER_7", b"USER_\\ud800"),
+        SIGNED.replace(b"Success", b"Success\\u0000"),
+        SIGNED.replace(b"+00:00", b"\\udfff"),
         UNSIGNED.replace(b'"1500.00"', b'"1.500,00"'),
         UNSIGNED.replace(b'"1500.00"', b'"-1500.00"'),
         UNSIGNED.replace(b'"1500.00"', b"1500.001"),

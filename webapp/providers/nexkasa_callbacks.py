@@ -14,7 +14,8 @@ attacker-controlled until ``verify_callback`` returns. Comparisons are constant-
 caller still matches transaction, amount and our own reference before applying it.
 
 Errors: ``CallbackRejected(reason)``: ``token``, ``ip`` or ``signature`` (a forgery: answer 403,
-store nothing), or ``malformed`` (authentic but unreadable: the caller keeps it for staff).
+store nothing), or ``malformed`` (authentic but unreadable, or holding text our database cannot
+store: the caller keeps it for staff).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from webapp.money import Money, MoneyError, nexkasa_amount_from_wire
+from webapp.providers._json import all_storable
 
 SIGNATURE_HEADER = "X-NexKasa-Signature"
 STATUSES = frozenset({"APPROVED", "REJECTED", "WAITING_ASSIGNMENT", "PENDING"})  # §3.4
@@ -104,12 +106,16 @@ def _allowed(remote_addr: str, networks: Sequence[IPv4Network | IPv6Network]) ->
 
 
 def parse_callback(raw_body: bytes) -> Callback:
-    """Either shape (public-notes §3.5); numbers as Decimal, so the signed float stays exact."""
+    """Either shape (public-notes §3.5); numbers as Decimal, so the signed float stays exact.
+
+    Text our database cannot hold (a NUL, an unpaired surrogate) is ``malformed`` too: the caller
+    keeps such a callback as its raw bytes instead of failing to store or look up its fields.
+    """
     try:
         data = json.loads(raw_body, parse_float=Decimal, parse_constant=_no_constants)
     except (ValueError, RecursionError):  # includes bad UTF-8
         raise CallbackRejected("malformed") from None
-    if not isinstance(data, Mapping):
+    if not isinstance(data, Mapping) or not all_storable(data):
         raise CallbackRejected("malformed")
     transaction_id = data.get("transaction_id")
     status, kind = data.get("status"), data.get("type")
@@ -118,7 +124,9 @@ def parse_callback(raw_body: bytes) -> Callback:
         isinstance(transaction_id, bool)
         or not isinstance(transaction_id, int)
         or not 0 < transaction_id <= MAX_TRANSACTION_ID
+        or not isinstance(status, str)  # a list or an object cannot be looked up in a set
         or status not in STATUSES
+        or not isinstance(kind, str)
         or kind not in TYPES
         or not isinstance(external_id, str)
     ):
