@@ -4,6 +4,7 @@ events out of order, against our live site and the Pientegra sandbox that signs 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.support.sandbox import TEST_CONFIG
 from webapp.extensions import db
-from webapp.models import Checkout, Payout, ProviderEvent, StatusChange
+from webapp.models import Checkout, Payout, ProviderEvent, ReviewFlag, StatusChange
 from webapp.payments import pientegra_deposits as deposits
 from webapp.payments.status import timeline
 from webapp.providers.pientegra import SIGNATURE_HEADER, signature_header
@@ -224,12 +225,66 @@ def test_an_event_for_no_deposit_of_ours_is_stored_and_answered(app, deposit):
     assert not stored.applied and stored.outcome.startswith("no deposit with intent")
 
 
-def test_an_authentic_body_we_cannot_read_is_kept(app):
-    body = b'{"eventType": "intent.approved"}'
+@pytest.mark.parametrize(
+    "body",
+    [b'{"eventType": "intent.approved"}', bytes(range(256))],  # any bytes: a NUL, bad UTF-8
+    ids=["no-event-id", "every-byte"],
+)
+def test_an_authentic_body_we_cannot_read_is_kept(app, body):
     response = post(app, body)
     assert (response.status_code, response.get_json()["status"]) == (200, "unreadable")
     (stored,) = events(app)
     assert stored.raw_body == body and not stored.applied
+
+
+def _withdrawal(event: dict, **withdrawal: Any) -> None:
+    del event["intent"]
+    event["eventType"], event["withdrawal"] = "withdrawal.sent", {"status": "SENT", **withdrawal}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda e: e.update(eventId="evt-\ud800"), id="event-id-surrogate"),
+        pytest.param(lambda e: e.update(eventId="evt-\x00"), id="event-id-nul"),
+        pytest.param(lambda e: e.update(eventId="e" * 201), id="event-id-too-long"),
+        pytest.param(lambda e: e.update(eventType="intent.\udfff"), id="event-type-surrogate"),
+        pytest.param(lambda e: e["intent"].update(id="\ud800"), id="intent-id-surrogate"),
+        pytest.param(lambda e: e["intent"].update(id="i-\x00"), id="intent-id-nul"),
+        pytest.param(lambda e: e["intent"].update(status="APPROVED\ud800"), id="status-surrogate"),
+        pytest.param(lambda e: _withdrawal(e, id="w-\udbff"), id="withdrawal-id-surrogate"),
+        pytest.param(lambda e: _withdrawal(e, withdrawalId="w-\x00"), id="withdrawal-id-nul"),
+    ],
+)
+def test_an_authentic_event_we_cannot_store_as_sent_is_kept_flagged_and_answered(
+    app, deposit, change
+):
+    event = json.loads(intent_event(deposit))
+    change(event)
+    body = json.dumps(event).encode()  # "\ud800" and "\u0000" as JSON escapes, as sent
+
+    responses = [post(app, body), post(app, body)]  # Pientegra would retry anything but 2xx
+
+    assert [(r.status_code, r.get_json()["status"]) for r in responses] == [(200, "unreadable")] * 2
+    (stored,) = events(app)
+    assert stored.event_key.startswith("unreadable:") and not stored.applied
+    assert stored.raw_body == body
+    with app.app_context():
+        (flagged,) = db.session.execute(select(ReviewFlag)).scalars()
+        assert (flagged.entity_type, flagged.entity_id) == ("event", stored.id)
+        assert flagged.kind == "pientegra_unreadable"
+    assert checkout_status(app, deposit["checkout"]) == "pending"
+
+
+def test_a_body_over_the_size_limit_is_answered_413_in_json_without_an_error_log(app, caplog):
+    body = b'{"eventId": "' + b"x" * app.config["MAX_CONTENT_LENGTH"] + b'"}'
+
+    response = post(app, body)
+
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "413"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert events(app) == []
 
 
 def test_a_duplicate_delivery_is_answered_and_applied_once(app, site, sandbox, pientegra, deposit):

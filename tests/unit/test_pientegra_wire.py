@@ -15,6 +15,7 @@ import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
+from webapp.models import ProviderEvent
 from webapp.money import Money, MoneyError
 from webapp.providers._ratelimit import InProcessRateLimiter, limit_key
 from webapp.providers.errors import (
@@ -37,6 +38,7 @@ from webapp.providers.pientegra import (
     signature_header,
     verify_signature,
 )
+from webapp.providers.pientegra_webhooks import MAX_EVENT_ID
 from webapp.providers.pientegra_wire import (
     Malformed,
     deposit_from_wire,
@@ -557,6 +559,43 @@ def test_an_unknown_event_without_objects_parses() -> None:
 def test_an_unreadable_event_is_an_event_error(body: bytes) -> None:
     with pytest.raises(EventError):
         parse_event(body)
+
+
+INTENT_EVENT = (
+    b'{"eventId":"evt_1","eventType":"intent.approved","occurredAt":"2026-04-28T12:00:00Z",'
+    b'"intent":{"id":"i-1","status":"APPROVED","amount":"100000","currency":"TRY"}}'
+)
+WITHDRAWAL_EVENT = (
+    b'{"eventId":"evt_2","eventType":"withdrawal.sent","occurredAt":"2026-04-28T12:00:00Z",'
+    b'"withdrawal":{"withdrawalId":"w-1","status":"SENT"}}'
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        INTENT_EVENT.replace(b"evt_1", b"evt_\\ud800"),
+        INTENT_EVENT.replace(b"evt_1", b"evt_1\\u0000"),
+        INTENT_EVENT.replace(b"intent.approved", b"intent.\\udc00"),
+        INTENT_EVENT.replace(b'"i-1"', b'"i-\\ud800"'),
+        INTENT_EVENT.replace(b'"APPROVED"', b'"\\u0000APPROVED"'),
+        WITHDRAWAL_EVENT.replace(b"w-1", b"w-\\udbff"),
+        WITHDRAWAL_EVENT.replace(b"w-1", b"w-1\\u0000"),
+        WITHDRAWAL_EVENT.replace(b'"SENT"}', b'"SENT","note":{"\\ud800":1}}'),  # keys too
+    ],
+)
+def test_an_event_holding_text_no_database_takes_is_an_event_error(body: bytes) -> None:
+    assert json.loads(body)  # valid JSON: only its text is unstorable
+    with pytest.raises(EventError, match="NUL or an unpaired surrogate"):
+        parse_event(body)
+
+
+def test_an_event_id_longer_than_the_inbox_key_is_an_event_error() -> None:
+    longest = "e" * MAX_EVENT_ID
+    assert parse_event(INTENT_EVENT.replace(b"evt_1", longest.encode())).event_id == longest
+    with pytest.raises(EventError, match="eventId"):
+        parse_event(INTENT_EVENT.replace(b"evt_1", longest.encode() + b"e"))
+    assert ProviderEvent.event_key.type.length == MAX_EVENT_ID  # what the limit protects
 
 
 # --- the in-process rate limiter --------------------------------------------------------------

@@ -29,6 +29,7 @@ def flag_label(kind: str) -> str:
         "nexkasa_mismatch": _("NexKasa callback does not match our record"),
         "nexkasa_conflict": _("NexKasa decision contradicts an earlier one"),
         "nexkasa_unmatched": _("NexKasa callback for nothing of ours"),
+        "pientegra_unreadable": _("Pientegra notification we could not read"),
         "idempotency_conflict": _("Same Idempotency-Key with another body: not resent"),
         "idempotency_key_expired": _("Idempotency-Key near Pientegra's 24 hours: not resent"),
         "request_changed": _("The payout changed since it was first sent"),

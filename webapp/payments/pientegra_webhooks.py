@@ -13,7 +13,10 @@ refused, unless ``PIENTEGRA_ACCEPT_REPLAYS`` is on. The signature is always chec
 
 Every verified event is stored in the inbox under its ``eventId`` (unique) in the same transaction
 that applies it, and answered 2xx, including types we take no action on (``withdrawal.created``)
-and events that arrive after a terminal status (recorded, ignored). ``intent.*`` events go to
+and events that arrive after a terminal status (recorded, ignored). One we cannot read, or whose
+ids we could not store or look up as sent (a NUL, an unpaired surrogate, an ``eventId`` longer
+than the inbox key), is stored raw under ``unreadable:<sha256>``, flagged for staff and answered
+2xx too: retrying it would fail the same way. ``intent.*`` events go to
 ``pientegra_deposits.apply_intent``; ``withdrawal.*`` to the payouts' ``apply_withdrawal_outcome``.
 """
 
@@ -51,6 +54,7 @@ WITHDRAWAL_OUTCOMES = {
     "RETURNED": PayoutStatus.RETURNED,
 }
 _BY_EVENT_TYPE = {f"withdrawal.{status.lower()}": status for status in WITHDRAWAL_OUTCOMES}
+UNREADABLE = "pientegra_unreadable"  # the flag on an authentic event we could not read
 
 
 @dataclass(frozen=True)
@@ -154,11 +158,15 @@ def _refused(reason: str) -> Receipt:
 
 
 def _store_unreadable(raw_body: bytes, problem: str) -> Receipt:
-    """Authentic but not an event we can read: kept whole for staff, keyed by its digest."""
+    """Authentic but not an event we can read, or store as sent: kept whole for staff, keyed by
+    its digest, and flagged (once: a repeat finds it stored). Answered 2xx, since every delivery
+    of the same bytes would fail the same way."""
     log.error("pientegra webhook verified but unreadable: %s", problem)
     key = "unreadable:" + hashlib.sha256(raw_body).hexdigest()
     stored = inbox.receive(PROVIDER, key, raw_body, None)
     if stored is not None:
         inbox.mark_unapplied(stored, f"unreadable: {problem}"[:500])
+        detail = f"Pientegra webhook verified but unreadable: {problem}"
+        flag("event", stored.id, UNREADABLE, f"{detail} (provider event {stored.id})")
     db.session.commit()
     return Receipt(200, "unreadable", problem)

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from webapp.providers._json import all_storable
 from webapp.providers.pientegra_wire import (
     Intent,
     Malformed,
@@ -45,6 +46,10 @@ INTENT_APPROVED, INTENT_REJECTED = "intent.approved", "intent.rejected"
 WITHDRAWAL_EVENTS = frozenset(
     {"withdrawal.created", "withdrawal.sent", "withdrawal.rejected", "withdrawal.returned"}
 )
+
+# [INF] §2.5/§2.6 give eventId no length; Pientegra's ids are UUIDs elsewhere (intentId, §2.3). A
+# longer one is none of theirs and would not fit the inbox key we dedupe on (provider_events).
+MAX_EVENT_ID = 200
 
 _MAX_HEADER = 4096
 _MAX_SIGNATURES = 8  # bounds the HMAC comparisons a forged header can make us do
@@ -148,6 +153,8 @@ def parse_event(raw_body: bytes) -> Event:
 
     Call only after ``verify_signature``. Unknown event types parse too (``intent`` and
     ``withdrawal`` are None unless their object is present); the whole body stays in ``raw``.
+    A body holding text our database cannot store (a NUL, an unpaired surrogate, anywhere) is an
+    ``EventError``: the caller keeps its raw bytes instead of failing on its fields.
     """
     try:
         data = json.loads(raw_body, parse_float=Decimal, parse_constant=_no_constants)
@@ -155,10 +162,12 @@ def parse_event(raw_body: bytes) -> Event:
         raise EventError("not JSON") from None
     if not isinstance(data, Mapping):
         raise EventError("not a JSON object")
+    if not all_storable(data):
+        raise EventError("text holds a NUL or an unpaired surrogate")
     try:
         intent, withdrawal = data.get("intent"), data.get("withdrawal")
         return Event(
-            event_id=_required(data, "eventId"),
+            event_id=_event_id(data),
             event_type=_required(data, "eventType"),
             occurred_at=_occurred_at(data.get("occurredAt")),
             intent=None if intent is None else intent_from_wire(intent),
@@ -178,6 +187,13 @@ def _required(data: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise EventError(f"{name}: a non-empty string expected")
     return value
+
+
+def _event_id(data: Mapping[str, Any]) -> str:
+    event_id = _required(data, "eventId")
+    if len(event_id) > MAX_EVENT_ID:
+        raise EventError(f"eventId: longer than {MAX_EVENT_ID} characters")
+    return event_id
 
 
 def _occurred_at(value: Any) -> datetime:
