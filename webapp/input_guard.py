@@ -4,8 +4,8 @@ PostgreSQL text cannot hold a NUL character, and no UTF-8 column takes an unpair
 surrogate (JSON can spell one as ``"\\ud800"``): a query or a row carrying either fails deep in a
 view as a 500, after some work is done. Neither occurs in real input, so a request with one in its
 path (404: no such page), query string or form (400) is refused here, in the caller's format. JSON
-bodies are checked where they are parsed (``webapp.api.responses.json_body``; the provider hooks
-keep an authentic body whatever it holds).
+bodies are checked where they are parsed (``webapp.api.responses.json_body``; the provider
+parsers keep an authentic body whatever it holds, as unreadable).
 """
 
 from __future__ import annotations
@@ -14,29 +14,9 @@ from collections.abc import Iterable
 
 from flask import Flask, abort, request
 
+from webapp.storable import storable
+
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
-def storable(text: str) -> bool:
-    """No NUL and no unpaired surrogate: text both databases can store and compare."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def all_storable(value: object) -> bool:
-    """Every string in a parsed JSON value (keys included) is ``storable``."""
-    if isinstance(value, str):
-        return storable(value)
-    if isinstance(value, dict):
-        return all(storable(key) and all_storable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(all_storable(item) for item in value)
-    return True
 
 
 def _refuse_unstorable() -> None:

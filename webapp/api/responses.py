@@ -6,8 +6,8 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.input_guard import all_storable
 from webapp.models import Merchant, hash_api_key
+from webapp.storable import all_storable
 
 
 class ApiError(Exception):

@@ -31,7 +31,7 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from webapp.money import Money, MoneyError, nexkasa_amount_from_wire
-from webapp.providers._json import all_storable
+from webapp.storable import all_storable
 
 SIGNATURE_HEADER = "X-NexKasa-Signature"
 STATUSES = frozenset({"APPROVED", "REJECTED", "WAITING_ASSIGNMENT", "PENDING"})  # §3.4

@@ -29,7 +29,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from webapp.providers._json import all_storable
 from webapp.providers.pientegra_wire import (
     Intent,
     Malformed,
@@ -37,6 +36,7 @@ from webapp.providers.pientegra_wire import (
     intent_from_wire,
     withdrawal_from_wire,
 )
+from webapp.storable import all_storable
 
 SIGNATURE_HEADER = "Pientegra-Signature"
 DEFAULT_TOLERANCE_MS = 5 * 60 * 1000  # §2.6: the example's TOLERANCE_MS, applied with abs()
