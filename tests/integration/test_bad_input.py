@@ -141,3 +141,10 @@ def test_junk_card_tokens_never_fail_a_checkout_for_good(app, client, sandbox):
             select(Attempt.status).where(Attempt.checkout_id == row.id)
         ).scalars()
         assert set(statuses) == {"abandoned"}
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "anahtar-é", "tab\tkey"])
+def test_an_idempotency_key_is_printable_ascii(client, api_key, key):
+    response = post(client, api_key, checkout_body(), **{"Idempotency-Key": key})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_idempotency_key"

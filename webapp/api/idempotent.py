@@ -25,8 +25,11 @@ def idempotent(required: bool):
                         400, "idempotency_key_required", "Send an Idempotency-Key header."
                     )
                 return view(*args, **kwargs)
-            if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-                raise ApiError(400, "invalid_idempotency_key", "The Idempotency-Key is malformed.")
+            if not (0 < len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable()):
+                rule = f"1 to {MAX_KEY_LENGTH} printable ASCII characters"
+                raise ApiError(
+                    400, "invalid_idempotency_key", f"The Idempotency-Key must be {rule}."
+                )
             fingerprint = idempotency.request_fingerprint(request.method, request.path, json_body())
             try:
                 claimed = idempotency.claim(g.merchant, key, fingerprint)
