@@ -508,3 +508,15 @@ def test_a_capture_that_times_out_is_sent_once(
 
     assert caught.value.outcome_unknown
     assert fault_count(sandbox, rule["id"]) == 1
+
+
+def test_a_sale_answer_holding_text_we_cannot_store_is_unreadable(
+    sandbox: SandboxControl, client: PaytrekClient
+) -> None:
+    # A NUL would fail the query that stores the status (PostgreSQL text cannot hold one).
+    sale = paid_sale(sandbox, client)
+    body = {**client.get_sale(sale.token).raw, "status": "Paid\u0000"}
+    sandbox.fault("paytrek", "GET /api/v2/sale/<sale_token>/", status=200, body=body, count=1)
+
+    with pytest.raises(ProviderError, match="unexpected response"):
+        client.get_sale(sale.token)

@@ -9,6 +9,8 @@ from typing import Any
 
 import simplejson
 
+from webapp.storable import all_storable
+
 
 def encode_json(value: Any) -> bytes:
     """The exact bytes we send: Decimal as a JSON number literal (``12.50``), never a float."""
@@ -16,10 +18,13 @@ def encode_json(value: Any) -> bytes:
 
 
 def decode_json(body: bytes) -> Any:
-    """The body parsed with Decimal for fractions; None when empty or not JSON."""
+    """The body parsed with Decimal for fractions; None when empty, not JSON, or holding text no
+    database of ours can store (a NUL, an unpaired surrogate): callers then treat the answer as
+    unreadable instead of failing later on a query that carries it."""
     if not body.strip():
         return None
     try:
-        return simplejson.loads(body.decode("utf-8"), use_decimal=True)
+        data = simplejson.loads(body.decode("utf-8"), use_decimal=True)
     except (ValueError, RecursionError):  # bad UTF-8, not JSON, or nested absurdly deep
         return None
+    return data if all_storable(data) else None
