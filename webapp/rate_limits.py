@@ -3,7 +3,8 @@
 The limiter is made per app, not shared at import time: Flask-Limiter keeps its storage and
 defaults on the instance, so one instance would let one app's settings leak into another's.
 Counters live in Redis when ``REDIS_URL`` is set (every worker and host shares them) and in
-process memory otherwise (development and tests only; production refuses to start without Redis).
+process memory otherwise (development and tests only; production refuses to start without Redis),
+or while Redis cannot be reached.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def init_app(app: Flask) -> Limiter:
         app=app,
         default_limits=[app.config["PUBLIC_RATE_LIMIT"]],
         storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        # Redis away must not take the site with it: count in this process meanwhile (each worker
+        # then allows the full limit) and go back to Redis once it answers again.
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
     )
     for endpoint, (setting, methods) in LIMITS.items():
         limit = limiter.limit(app.config[setting], methods=methods)

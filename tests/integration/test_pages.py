@@ -110,6 +110,14 @@ def test_public_pages_are_rate_limited_per_address(make_app):
     assert client.get("/healthz").status_code == 200
 
 
+def test_pages_stay_up_and_limited_while_redis_is_away(make_app):
+    # Nothing listens on port 1: the limiter counts in this process until Redis answers again.
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", PUBLIC_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    statuses = [client.get("/", headers={"Accept-Language": "en"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
 @pytest.mark.parametrize(
     ("language", "text"), [("tr", "Bir şeyler ters gitti"), ("en", "Something went wrong")]
 )
