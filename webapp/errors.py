@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def _titles() -> dict[int, str]:
         413: _("Request too large"),
         429: _("Too many requests"),
         500: _("Something went wrong"),
+        503: _("Temporarily unavailable"),
     }
 
 
@@ -40,6 +42,7 @@ def _messages() -> dict[int, str]:
         413: _("The request was too large."),
         429: _("Too many attempts. Please wait a little and try again."),
         500: _("An unexpected error occurred on our side. Please try again in a moment."),
+        503: _("We cannot reach our database right now. Please try again in a minute."),
     }
 
 
@@ -65,6 +68,12 @@ def _csrf_error(error: CSRFError):
     return render_error(400, "csrf_failed", message)
 
 
+def _database_unreachable(error: OperationalError):
+    """The database is down or restarting: the caller may simply try again (a provider resends)."""
+    log.error("database unreachable on %s %s: %s", request.method, request.path, error.orig)
+    return render_error(503)
+
+
 def _unexpected(error: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return render_error(500)
@@ -74,4 +83,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _unexpected)
+    app.register_error_handler(OperationalError, _database_unreachable)
     app.register_error_handler(Exception, _unexpected)

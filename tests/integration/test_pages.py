@@ -101,6 +101,18 @@ def test_readiness_fails_when_the_database_is_unreachable(make_app):
     assert response.get_json()["database"] == "unreachable"
 
 
+def test_pages_answer_503_while_the_database_is_unreachable(make_app):
+    app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    client = app.test_client()
+
+    page = client.get("/pay/co_0123456789abcdef0123", headers={"Accept-Language": "en"})
+    assert page.status_code == 503
+    assert "We cannot reach our database right now" in page.get_data(as_text=True)
+    api = client.get("/api/v1/checkouts/co_x", headers={"Authorization": "Bearer k"})
+    assert api.status_code == 503
+    assert api.get_json() == {"error": {"code": "503", "message": "Temporarily unavailable"}}
+
+
 def test_public_pages_are_rate_limited_per_address(make_app):
     client = make_app(PUBLIC_RATE_LIMIT="2 per minute").test_client()
     statuses = [client.get("/", headers={"Accept-Language": "en"}).status_code for _ in range(3)]
