@@ -16,7 +16,7 @@ Notlar 1; anything else "may be sent again"), and NexKasa only logs the answer. 
 match, names no reference of ours, cannot be read or fails to apply is stored unapplied (under a
 key of its own, so it can never shadow the real one) and flagged for staff: nothing that
 verified is lost, and what was recorded before is untouched. Only a failed check gets a 403
-(nothing stored), and a callback we cannot store at all a 500. For a deposit answered in the
+(nothing stored), and a callback we cannot store at all a 5xx. For a deposit answered in the
 newer ``transaction_token`` shape, or a payout whose answer carried no id, the numeric
 transaction id is learned from the first callback that matches.
 
