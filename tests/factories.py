@@ -20,6 +20,16 @@ CARD_CUSTOMER = Customer(
     country="TR",
 )
 
+# The same payer as a checkout's columns: every detail Paytrek requires, so the page asks nothing.
+PAYER_COLUMNS = {
+    "customer_first_name": CARD_CUSTOMER.first_name,
+    "customer_last_name": CARD_CUSTOMER.last_name,
+    "customer_email": CARD_CUSTOMER.email,
+    "billing_address": CARD_CUSTOMER.address,
+    "billing_city": CARD_CUSTOMER.city,
+    "billing_country": CARD_CUSTOMER.country,
+}
+
 
 def merchant(name: str = "Test Mağaza") -> tuple[Merchant, str]:
     row, api_key = Merchant.create(name, ["https://shop.example"])

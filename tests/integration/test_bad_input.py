@@ -13,14 +13,6 @@ from webapp.models import Attempt, Checkout
 from webapp.payments import links
 
 API = "/api/v1/checkouts"
-PAYER = {
-    "customer_first_name": "Ayşe",
-    "customer_last_name": "Yılmaz",
-    "customer_email": "ayse@example.com",
-    "billing_address": "Bağdat Cad. 1",
-    "billing_city": "İstanbul",
-    "billing_country": "TR",
-}
 
 
 def checkout_body(**overrides):
@@ -125,7 +117,7 @@ def test_a_signed_link_with_an_impossible_expiry_is_refused(app, client, expires
 def test_junk_card_tokens_never_fail_a_checkout_for_good(app, client, sandbox):
     with app.app_context():
         merchant, _ = factories.merchant()
-        checkout = factories.checkout(merchant, methods=["card_3ds"], **PAYER)
+        checkout = factories.checkout(merchant, methods=["card_3ds"], **factories.PAYER_COLUMNS)
         db.session.commit()
         checkout_id, limit = checkout.public_id, merchant.attempt_limit
     for _ in range(limit + 1):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from tests import factories
@@ -48,9 +47,12 @@ def start(checkout_id) -> str:
     return load(checkout_id).attempts[-1].provider_reference
 
 
-def paytrek_says(token: str, attempt, *, amount: str, status: str) -> Sale:
-    """The sale as Paytrek's lookup would report it for ``attempt``."""
-    return Sale.from_wire(
+def paytrek_reports(checkout_id, *, amount: str, status: str):
+    """Start a hosted sale, then settle its attempt with the sale Paytrek's lookup reports (the
+    simulator cannot produce every such sale); returns the attempt."""
+    token = start(checkout_id)
+    attempt = load(checkout_id).attempts[0]
+    sale = Sale.from_wire(
         {
             "sale_token": token,
             "order_id": attempt.provider_order_id,
@@ -59,6 +61,9 @@ def paytrek_says(token: str, attempt, *, amount: str, status: str) -> Sale:
             "status": status,
         }
     )
+    card.apply_sale(attempt.id, sale, Cause.return_page(), customer_back=True)
+    db.session.commit()
+    return attempt
 
 
 def test_reconcile_settles_a_sale_nobody_came_back_for(app, runner, paytrek, checkout_id):
@@ -116,11 +121,7 @@ def test_a_late_success_is_flagged_not_applied(app, paytrek, checkout_id):
 
 def test_a_sale_for_another_amount_goes_to_review(app, checkout_id):
     with app.app_context():
-        token = start(checkout_id)
-        attempt = load(checkout_id).attempts[0]
-        forged = paytrek_says(token, attempt, amount="1.00", status="Paid")
-        card.apply_sale(attempt.id, forged, Cause.return_page(), customer_back=True)
-        db.session.commit()
+        paytrek_reports(checkout_id, amount="1.00", status="Paid")
         checkout = load(checkout_id)
         assert checkout.status == "needs_review"
         assert db.session.execute(select(ReviewFlag.kind)).scalar_one() == "amount_mismatch"
@@ -160,11 +161,7 @@ def test_an_authorised_sale_on_an_automatic_checkout_waits_for_staff_capture(app
     # Paytrek's fraud check puts a sale in REVIEW as a pre-authorisation "capture edilmesi gerekir"
     # (paytrek-api.txt, Capture): until staff capture it, no money is collected.
     with app.app_context():
-        token = start(checkout_id)
-        attempt = load(checkout_id).attempts[0]
-        held = paytrek_says(token, attempt, amount="1500.00", status="Authorized")
-        card.apply_sale(attempt.id, held, Cause.return_page(), customer_back=True)
-        db.session.commit()
+        attempt = paytrek_reports(checkout_id, amount="1500.00", status="Authorized")
         checkout = load(checkout_id)
         assert checkout.capture == "automatic"
         assert (checkout.status, checkout.attempts[0].status) == ("authorized", "authorized")
@@ -173,18 +170,10 @@ def test_an_authorised_sale_on_an_automatic_checkout_waits_for_staff_capture(app
         assert attempt.provider_order_id in flags[0].detail
 
 
-def test_a_3ds_charge_whose_answer_is_lost_is_read_on_the_return_page(app, sandbox, checkout_id):
-    card_token = requests.post(
-        f"{sandbox.base_url('paytrek')}/api/v2/vault/",
-        json={
-            "number": "4508034508034509",
-            "expiration": "12/2099",
-            "cvc": "000",
-            "card_holder_name": "Ayşe Yılmaz",
-        },
-        auth=(sandbox.config["PAYTREK_API_KEY"], sandbox.config["PAYTREK_SECRET"]),
-        timeout=10,
-    ).json()["card_token"]
+def test_a_3ds_charge_whose_answer_is_lost_is_read_on_the_return_page(
+    app, sandbox, paytrek, checkout_id
+):
+    card_token = paytrek.vault().json()["card_token"]
     # Paytrek gets the charge, and its answer is lost.
     sandbox.fault("paytrek", "POST /api/v2/charge_with_token/", after=True, status=502, count=1)
     with app.app_context():

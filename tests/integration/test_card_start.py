@@ -25,14 +25,6 @@ from webapp.payments.status import Cause
 SALE_ROUTE = "POST /api/v2/sale/"
 SLOW_MS = 3000  # long enough to look at the database while the first request waits
 CUSTOMER = factories.CARD_CUSTOMER
-DETAILS = {
-    "customer_first_name": "Ayşe",
-    "customer_last_name": "Yılmaz",
-    "customer_email": "ayse@example.com",
-    "billing_address": "Bağdat Cad. 1",
-    "billing_city": "İstanbul",
-    "billing_country": "TR",
-}
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def checkout_id(app) -> str:
             merchant,
             methods=["card_hosted"],
             items=[{"name": "Kitap", "quantity": 1, "unit_price_minor": 150_000}],
-            **DETAILS,
+            **factories.PAYER_COLUMNS,
         )
         db.session.commit()
         return row.public_id
